@@ -1,5 +1,26 @@
 import * as core from '@actions/core'
+import { readInputs, type Inputs, type Mode } from './inputs.js'
+import { runMode } from './modes/run.js'
+import type { ModeOutcome } from './modes/outcome.js'
 
+const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
+  run: runMode
+}
+
+/** The action: inputs → mode → outputs. The only place that fails the step. */
 export async function run(): Promise<void> {
-  core.setFailed('not implemented yet')
+  try {
+    const inputs = readInputs()
+    const mode = MODES[inputs.mode]
+    if (!mode) {
+      throw new Error(
+        `mode '${inputs.mode}' is not implemented yet; implemented modes: ${Object.keys(MODES).join(', ')}`
+      )
+    }
+    const outcome = await mode(inputs)
+    for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value)
+    if (outcome.failure) core.setFailed(outcome.failure)
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error))
+  }
 }

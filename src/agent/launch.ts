@@ -1,0 +1,100 @@
+import * as core from '@actions/core'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Inputs } from '../inputs.js'
+import { buildAgentEnv } from './argv.js'
+import { locateClaude } from './locate.js'
+import type { SessionReport } from './report.js'
+import { runSession } from './session.js'
+
+/** What every session of one action run shares: the binary, the environment, the limits. */
+export interface Agent {
+  binary: string
+  cwd: string
+  env: Record<string, string>
+  model: string | undefined
+  maxTurns: number
+  maxBudgetUsd: number | undefined
+  timeoutMs: number
+  claudeArgs: string[]
+  disallowedTools: string[]
+  transcriptDir: string
+}
+
+export async function prepareAgent(inputs: Inputs): Promise<Agent> {
+  const binary = await locateClaude({
+    claudePath: inputs.claudePath,
+    claudeVersion: inputs.claudeVersion
+  })
+  core.info(`Claude Code: ${binary}`)
+  return {
+    binary,
+    cwd: inputs.workingDirectory,
+    env: buildAgentEnv(process.env, {
+      anthropicApiKey: inputs.anthropicApiKey,
+      secrets: inputs.githubToken ? [inputs.githubToken] : []
+    }),
+    model: inputs.model,
+    maxTurns: inputs.maxTurns,
+    maxBudgetUsd: inputs.maxBudgetUsd,
+    timeoutMs: Math.round(inputs.timeoutMinutes * 60_000),
+    claudeArgs: inputs.claudeArgs,
+    disallowedTools: inputs.disallowedTools,
+    transcriptDir: path.join(process.env.RUNNER_TEMP || tmpdir(), 'tandem')
+  }
+}
+
+export interface SessionTask {
+  /** Names the session in logs and file names: "writer", "reviewer", "run". */
+  label: string
+  prompt: string
+  allowedTools: string[]
+  permissionMode: 'dontAsk' | 'acceptEdits' | 'default'
+  jsonSchema?: object
+  settingSources?: string
+  resumeSessionId?: string
+  appendSystemPrompt?: string
+}
+
+export async function runAgent(agent: Agent, task: SessionTask): Promise<SessionReport> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const executionFile = path.join(
+    agent.transcriptDir,
+    `${task.label}-${stamp}-${randomBytes(3).toString('hex')}.ndjson`
+  )
+  return runSession({
+    ...task,
+    binary: agent.binary,
+    cwd: agent.cwd,
+    env: agent.env,
+    timeoutMs: agent.timeoutMs,
+    executionFile,
+    model: agent.model,
+    maxTurns: agent.maxTurns,
+    maxBudgetUsd: agent.maxBudgetUsd,
+    disallowedTools: agent.disallowedTools,
+    extraArgs: agent.claudeArgs
+  })
+}
+
+/** The outputs every session sets (CONTRACT.md, "Every session"). */
+export function sessionOutputs(report: SessionReport): Record<string, string> {
+  return {
+    'session-id': report.sessionId ?? '',
+    conclusion: report.conclusion,
+    'cost-usd': String(report.costUsd),
+    'num-turns': String(report.numTurns),
+    'duration-ms': String(report.durationMs),
+    result: report.result ?? '',
+    'structured-output':
+      report.structuredOutput === undefined ? '' : JSON.stringify(report.structuredOutput),
+    'execution-file': report.executionFile
+  }
+}
+
+/** Appends markdown to the job summary when the runner provides one. */
+export async function appendJobSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.addRaw(markdown, true).write()
+}

@@ -1,0 +1,153 @@
+import * as core from '@actions/core'
+import { spawn } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { buildArgv, type SessionOptions } from './argv.js'
+import { isAssistant, isResult, isText, isToolUse, type StreamEvent } from './events.js'
+import {
+  buildReport,
+  describeToolInput,
+  emptyStreamState,
+  foldEvent,
+  truncate,
+  type SessionReport
+} from './report.js'
+import { StreamJsonParser, type ParsedLine } from './stream.js'
+
+export interface SessionRequest extends SessionOptions {
+  binary: string
+  prompt: string
+  cwd: string
+  env: Record<string, string>
+  timeoutMs: number
+  /** Where the NDJSON transcript is written, line by line as it streams. */
+  executionFile: string
+  /** A name for the log group, e.g. "reviewer". */
+  label: string
+}
+
+// After SIGTERM the CLI gets this long to write its last lines before SIGKILL.
+const KILL_GRACE_MS = Number(process.env.TANDEM_KILL_GRACE_MS ?? 5000)
+const STDERR_TAIL_BYTES = 16 * 1024
+
+export async function runSession(request: SessionRequest): Promise<SessionReport> {
+  const argv = buildArgv(request)
+  mkdirSync(path.dirname(request.executionFile), { recursive: true })
+  const transcript = openSync(request.executionFile, 'w')
+  const started = Date.now()
+  const state = emptyStreamState()
+  const parser = new StreamJsonParser()
+  let stderrTail = ''
+  let timedOut = false
+  let spawnError: string | undefined
+
+  core.startGroup(
+    `Claude Code ${request.label}: ${path.basename(request.binary)} ${redactArgv(argv).join(' ')}`
+  )
+  try {
+    const exitCode = await new Promise<number | null>(resolve => {
+      // A process group of its own, so a timeout also stops what the agent started (Bash).
+      const child = spawn(request.binary, argv, {
+        cwd: request.cwd,
+        env: request.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32'
+      })
+      const handle = (items: ParsedLine[]): void => {
+        for (const item of items) {
+          // Written synchronously: a session killed a moment later still has every line.
+          writeSync(transcript, item.line + '\n')
+          if (item.kind === 'invalid') {
+            state.invalidLines++
+            core.info(`[not JSON] ${truncate(item.line, 200)}`)
+            continue
+          }
+          foldEvent(state, item.event)
+          logProgress(item.event)
+        }
+      }
+      child.stdout.on('data', (chunk: Buffer) => handle(parser.push(chunk)))
+      child.stdout.on('end', () => handle(parser.end()))
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES)
+      })
+      child.stdin.on('error', () => {
+        // The CLI may exit before reading its prompt (bad arguments); its exit code says why.
+      })
+      child.stdin.end(request.prompt)
+
+      let killTimer: NodeJS.Timeout | undefined
+      const timer = setTimeout(() => {
+        timedOut = true
+        core.warning(
+          `Claude Code ${request.label} ran past its time limit (${formatMinutes(request.timeoutMs)}); stopping it`
+        )
+        signal(child.pid, 'SIGTERM')
+        killTimer = setTimeout(() => signal(child.pid, 'SIGKILL'), KILL_GRACE_MS)
+      }, request.timeoutMs)
+
+      child.on('error', error => {
+        spawnError = `could not start ${request.binary}: ${error.message}`
+      })
+      child.on('close', code => {
+        clearTimeout(timer)
+        if (killTimer) clearTimeout(killTimer)
+        resolve(code)
+      })
+    })
+
+    const report = buildReport(state, {
+      exitCode,
+      timedOut,
+      durationMs: Date.now() - started,
+      executionFile: request.executionFile,
+      requireStructuredOutput: request.jsonSchema !== undefined,
+      stderrTail,
+      spawnError
+    })
+    core.info(
+      `Conclusion: ${report.conclusion} · ${report.numTurns} turns · $${report.costUsd.toFixed(4)} · ${report.durationMs} ms`
+    )
+    if (stderrTail.trim()) core.debug(`CLI stderr:\n${stderrTail}`)
+    return report
+  } finally {
+    closeSync(transcript)
+    core.endGroup()
+  }
+}
+
+function logProgress(event: StreamEvent): void {
+  if (isAssistant(event)) {
+    for (const block of event.message.content ?? []) {
+      if (isToolUse(block)) {
+        const detail = describeToolInput(block.name, block.input ?? {})
+        core.info(`▸ ${block.name}${detail ? ` ${detail}` : ''}`)
+      } else if (isText(block) && block.text.trim()) {
+        core.info(truncate(block.text.trim(), 500))
+      }
+    }
+  } else if (isResult(event)) {
+    core.info(`Result: ${event.subtype}${event.is_error ? ' (error)' : ''}`)
+  } else if (event.type === 'system' && event.subtype === 'api_retry') {
+    core.info(`API retry: ${JSON.stringify(event).slice(0, 200)}`)
+  }
+}
+
+function signal(pid: number | undefined, name: NodeJS.Signals): void {
+  if (pid === undefined) return
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, name)
+  } catch {
+    // Already gone.
+  }
+}
+
+// The JSON schema makes the command line unreadably long in the log.
+function redactArgv(argv: string[]): string[] {
+  return argv.map((arg, i) => (argv[i - 1] === '--json-schema' ? '<schema>' : arg))
+}
+
+function formatMinutes(ms: number): string {
+  const minutes = ms / 60000
+  return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(2)} min`
+}
