@@ -1,0 +1,572 @@
+import * as core from '@actions/core'
+import { readFileSync, statSync } from 'node:fs'
+import * as path from 'node:path'
+import { parse as shellParse } from 'shell-quote'
+
+export const MODES = [
+  'review',
+  'write',
+  'address',
+  'pair',
+  'plan',
+  'shard',
+  'collect',
+  'run'
+] as const
+export type Mode = (typeof MODES)[number]
+
+/** Ordered from most to least severe, so an index comparison ranks two severities. */
+export const SEVERITIES = ['critical', 'major', 'minor', 'nit'] as const
+export type Severity = (typeof SEVERITIES)[number]
+
+export const REVIEW_EVENTS = ['auto', 'comment'] as const
+export type ReviewEvent = (typeof REVIEW_EVENTS)[number]
+
+/** The Claude Code release the action installs when `claude-version` is empty. */
+export const DEFAULT_CLAUDE_VERSION = '2.1.197'
+
+/** GitHub refuses a `strategy.matrix` with more than 256 jobs. */
+export const MAX_SHARDS_LIMIT = 256
+
+export interface Inputs {
+  mode: Mode
+  /** The prompt text, from `prompt` or read from `prompt-file`. */
+  prompt: string | undefined
+  /** `prompt-file` resolved against the working directory. */
+  promptFile: string | undefined
+  anthropicApiKey: string | undefined
+  githubToken: string | undefined
+  model: string | undefined
+  /** undefined: the mode's own default rules. */
+  allowedTools: string[] | undefined
+  disallowedTools: string[]
+  maxTurns: number
+  maxBudgetUsd: number | undefined
+  timeoutMinutes: number
+  claudeArgs: string[]
+  /** A path (absolute after resolution) or a bare command name looked up on PATH. */
+  claudePath: string | undefined
+  claudeVersion: string
+  /** undefined: take it from the event. */
+  prNumber: number | undefined
+  /** Absolute and existing. */
+  workingDirectory: string
+
+  // review
+  blockingSeverity: Severity
+  reviewEvent: ReviewEvent
+  /** undefined: never fail the step on findings. */
+  failOn: Severity | undefined
+  maxInlineComments: number
+  incremental: boolean
+
+  // write / collect (verify-command also in address and pair)
+  branch: string | undefined
+  base: string | undefined
+  commitMessage: string | undefined
+  prTitle: string | undefined
+  prBody: string | undefined
+  labels: string[]
+  draft: boolean
+  allowWorkflowChanges: boolean
+  review: boolean
+  verifyCommand: string | undefined
+
+  // pair
+  maxRounds: number
+
+  // address
+  includeHumanComments: boolean
+
+  // plan / shard
+  /** The raw `tasks` text: a list in `plan`, the matrix's JSON array in `shard`. */
+  tasks: string | undefined
+  /** `tasks` parsed as a JSON array of strings; set in `shard` mode only. */
+  shardTasks: string[] | undefined
+  files: string[]
+  taskCommand: string | undefined
+  shardSize: number
+  maxShards: number
+  /** Only the first N tasks; 0 = all. */
+  canary: number
+  shardId: string | undefined
+  concurrency: number
+}
+
+/** A bad input value. The message names the input, quotes the value and says what was expected. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InputError'
+  }
+}
+
+/** Like `core.getInput`: the value of an input, '' when unset. */
+export type InputReader = (name: string) => string
+
+function invalid(name: string, value: string, expected: string): InputError {
+  return new InputError(`Input '${name}' has value ${JSON.stringify(value)}: expected ${expected}`)
+}
+
+/**
+ * Splits a list input on newlines and on commas. A comma inside (), [] or {} does not split,
+ * so a tool rule such as `Bash(npm run lint, npm test)` or a glob such as `*.{ts,js}` stays whole.
+ */
+export function splitList(text: string): string[] {
+  const items: string[] = []
+  // Each line starts at depth 0, so one unbalanced bracket cannot swallow the rest of the list.
+  for (const line of text.split(/\r?\n/)) {
+    let depth = 0
+    let current = ''
+    for (const c of line) {
+      if (c === '(' || c === '[' || c === '{') depth++
+      else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1)
+      if (c === ',' && depth === 0) {
+        items.push(current)
+        current = ''
+      } else {
+        current += c
+      }
+    }
+    items.push(current)
+  }
+  return items.map(item => item.trim()).filter(item => item !== '')
+}
+
+/**
+ * Prepares `claude-args` for shell-quote: escapes every `$` a shell would expand (shell-quote
+ * would substitute it, and we promise to keep it literal), drops line continuations, and
+ * escapes a `#` inside a word (a shell starts a comment only at a word's start; shell-quote
+ * anywhere). A backslash-escaped `*` or `?` becomes a quoted one, which shell-quote does not
+ * mistake for a glob.
+ */
+function protectForShellQuote(text: string): string | undefined {
+  let out = ''
+  let state: 'plain' | 'single' | 'double' | 'ansi' = 'plain'
+  let wordStart = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i)
+    const next = text.charAt(i + 1)
+    switch (state) {
+      case 'plain':
+        if (c === '\\') {
+          i++
+          if (next === '\n') break
+          out += next === '*' || next === '?' ? `"${next}"` : `\\${next}`
+        } else if (c === "'") {
+          state = 'single'
+          out += c
+        } else if (c === '"') {
+          state = 'double'
+          out += c
+        } else if (c === '$' && next === "'") {
+          state = 'ansi'
+          out += "$'"
+          i++
+        } else if (c === '$') {
+          out += '\\$'
+        } else if (c === '#' && !wordStart) {
+          out += '\\#'
+        } else {
+          out += c
+        }
+        wordStart = /\s/.test(c)
+        break
+      case 'single':
+        if (c === "'") state = 'plain'
+        out += c
+        wordStart = false
+        break
+      case 'double':
+        if (c === '\\') {
+          i++
+          if (next !== '\n') out += `\\${next}`
+        } else if (c === '$') {
+          out += '\\$'
+        } else {
+          if (c === '"') state = 'plain'
+          out += c
+        }
+        wordStart = false
+        break
+      case 'ansi':
+        if (c === '\\') {
+          out += c + next
+          i++
+        } else {
+          if (c === "'") state = 'plain'
+          out += c
+        }
+        wordStart = false
+        break
+    }
+  }
+  return state === 'plain' ? out : undefined
+}
+
+/**
+ * Splits `claude-args` into argv words the way a shell would (quotes, escapes) without ever
+ * running a shell: anything a shell would treat as more than a word is refused rather than
+ * passed on with a meaning the user did not intend.
+ */
+export function parseClaudeArgs(text: string): string[] {
+  const expectedWords = 'command-line words, split like a shell splits them'
+  if (text.trim() === '') return []
+  const prepared = protectForShellQuote(text)
+  if (prepared === undefined) {
+    throw invalid('claude-args', text, `${expectedWords}, with every quote closed`)
+  }
+  const words: string[] = []
+  for (const entry of shellParse(prepared)) {
+    if (typeof entry === 'string') {
+      words.push(entry)
+    } else if ('comment' in entry) {
+      throw invalid(
+        'claude-args',
+        text,
+        `${expectedWords}; it contains a comment (#${entry.comment}): quote the '#'`
+      )
+    } else if (entry.op === 'glob') {
+      throw invalid(
+        'claude-args',
+        text,
+        `${expectedWords}; it contains the glob pattern ${JSON.stringify(entry.pattern)}: quote it, no shell expands it`
+      )
+    } else {
+      throw invalid(
+        'claude-args',
+        text,
+        `${expectedWords}; it contains the shell operator '${entry.op}': quote it, the arguments never go through a shell`
+      )
+    }
+  }
+  return words
+}
+
+function optionalString(read: InputReader, name: string): string | undefined {
+  const value = read(name).trim()
+  return value === '' ? undefined : value
+}
+
+const TRUE_VALUES = ['true', 'True', 'TRUE']
+const FALSE_VALUES = ['false', 'False', 'FALSE']
+
+// The YAML 1.2 core schema's spellings, as core.getBooleanInput accepts them.
+function parseBoolean(read: InputReader, name: string, fallback: boolean): boolean {
+  const raw = read(name).trim()
+  if (raw === '') return fallback
+  if (TRUE_VALUES.includes(raw)) return true
+  if (FALSE_VALUES.includes(raw)) return false
+  throw invalid(name, raw, 'true or false')
+}
+
+interface IntegerRange {
+  min: number
+  max?: number
+  note?: string
+}
+
+function parseInteger(read: InputReader, name: string, range: IntegerRange): number | undefined {
+  const raw = read(name).trim()
+  if (raw === '') return undefined
+  const value = Number(raw)
+  const inRange = value >= range.min && (range.max === undefined || value <= range.max)
+  // A regex rather than Number() alone: Number accepts '0x1f', '1e3' and ' '.
+  if (/^\d+$/.test(raw) && Number.isSafeInteger(value) && inRange) return value
+  const bounds =
+    range.max === undefined
+      ? `a whole number ≥ ${range.min}`
+      : `a whole number from ${range.min} to ${range.max}`
+  throw invalid(name, raw, range.note ? `${bounds} (${range.note})` : bounds)
+}
+
+function parsePositiveNumber(read: InputReader, name: string): number | undefined {
+  const raw = read(name).trim()
+  if (raw === '') return undefined
+  const value = Number(raw)
+  if (/^(\d+(\.\d*)?|\.\d+)$/.test(raw) && Number.isFinite(value) && value > 0) return value
+  throw invalid(name, raw, 'a number greater than 0, such as 5 or 0.5')
+}
+
+function parseChoice<T extends string>(
+  read: InputReader,
+  name: string,
+  choices: readonly T[],
+  fallback: T
+): T {
+  const raw = read(name).trim()
+  if (raw === '') return fallback
+  const value = raw.toLowerCase()
+  const choice = choices.find(c => c === value)
+  if (choice === undefined) throw invalid(name, raw, `one of ${choices.join(', ')}`)
+  return choice
+}
+
+function parseToolRules(read: InputReader, name: string): string[] {
+  const rules = splitList(read(name))
+  for (const rule of rules) {
+    const opened = rule.split('(').length - 1
+    const closed = rule.split(')').length - 1
+    if (opened !== closed) {
+      throw invalid(
+        name,
+        rule,
+        'a tool name or a permission rule with balanced parentheses, such as Edit or Bash(npm test)'
+      )
+    }
+  }
+  return rules
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+function resolveWorkingDirectory(read: InputReader, env: NodeJS.ProcessEnv): string {
+  const workspace = env.GITHUB_WORKSPACE?.trim() || undefined
+  const raw = read('working-directory').trim()
+  if (raw === '') {
+    const dir = path.resolve(workspace ?? process.cwd())
+    if (!isDirectory(dir)) {
+      throw new InputError(
+        `Input 'working-directory' is empty and its default, $GITHUB_WORKSPACE ${JSON.stringify(dir)}, is not an existing directory`
+      )
+    }
+    return dir
+  }
+  // Relative paths mean the same thing as a step's own `working-directory`: inside the workspace.
+  const dir = path.resolve(workspace ?? process.cwd(), raw)
+  if (!isDirectory(dir)) {
+    throw invalid('working-directory', raw, `an existing directory (${dir} is not one)`)
+  }
+  return dir
+}
+
+// A mode where the agent has nothing to do without a task.
+function needsPrompt(mode: Mode, prNumber: number | undefined): boolean {
+  if (mode === 'pair') return prNumber === undefined
+  return mode === 'write' || mode === 'shard' || mode === 'run'
+}
+
+function readPrompt(
+  read: InputReader,
+  mode: Mode,
+  prNumber: number | undefined,
+  workingDirectory: string
+): { prompt: string | undefined; promptFile: string | undefined } {
+  const prompt = optionalString(read, 'prompt')
+  const rawFile = optionalString(read, 'prompt-file')
+  if (prompt !== undefined && rawFile !== undefined) {
+    throw new InputError(
+      `Inputs 'prompt' and 'prompt-file' are both set (prompt-file ${JSON.stringify(rawFile)}): expected only one of them`
+    )
+  }
+  if (rawFile !== undefined) {
+    const promptFile = path.resolve(workingDirectory, rawFile)
+    if (!isFile(promptFile)) {
+      throw invalid('prompt-file', rawFile, `an existing file (${promptFile} is not one)`)
+    }
+    const text = readFileSync(promptFile, 'utf8')
+    if (text.trim() === '') {
+      throw invalid('prompt-file', rawFile, `a file holding the prompt (${promptFile} is empty)`)
+    }
+    return { prompt: text, promptFile }
+  }
+  if (prompt === undefined && needsPrompt(mode, prNumber)) {
+    const why = mode === 'pair' ? ` without 'pr-number'` : ''
+    throw new InputError(
+      `Inputs 'prompt' and 'prompt-file' are both empty: mode "${mode}"${why} expected one of them to give the task`
+    )
+  }
+  return { prompt, promptFile: undefined }
+}
+
+function parseClaudePath(read: InputReader, workingDirectory: string): string | undefined {
+  const raw = optionalString(read, 'claude-path')
+  if (raw === undefined) return undefined
+  // A bare name is left to the PATH lookup, as a shell would do.
+  if (!raw.includes('/') && !raw.includes('\\')) return raw
+  const resolved = path.resolve(workingDirectory, raw)
+  if (!isFile(resolved)) {
+    throw invalid('claude-path', raw, `an existing claude executable (${resolved} is not a file)`)
+  }
+  return resolved
+}
+
+function parseClaudeVersion(read: InputReader): string {
+  const raw = read('claude-version').trim()
+  if (raw === '') return DEFAULT_CLAUDE_VERSION
+  // It becomes part of an npm argument: refuse anything npm could read as an option or a URL.
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]*$/.test(raw)) {
+    throw invalid(
+      'claude-version',
+      raw,
+      'a version such as 2.1.197 or an npm dist-tag such as latest'
+    )
+  }
+  return raw
+}
+
+function parseFailOn(read: InputReader): Severity | undefined {
+  const value = parseChoice(read, 'fail-on', [...SEVERITIES, 'none'], 'none')
+  return value === 'none' ? undefined : value
+}
+
+function parseShardTasks(raw: string | undefined): string[] {
+  const expected = "a JSON array of task strings, as the plan mode's matrix hands it"
+  if (raw === undefined) {
+    throw new InputError(`Input 'tasks' is empty: mode "shard" expected ${expected}`)
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    throw invalid('tasks', raw, expected)
+  }
+  if (!Array.isArray(value) || !value.every((t): t is string => typeof t === 'string')) {
+    throw invalid('tasks', raw, expected)
+  }
+  return value
+}
+
+function parseShardId(read: InputReader, mode: Mode): string | undefined {
+  const raw = optionalString(read, 'shard-id')
+  if (raw === undefined) {
+    if (mode === 'shard') {
+      throw new InputError(
+        `Input 'shard-id' is empty: mode "shard" expected the shard's id from the matrix`
+      )
+    }
+    return undefined
+  }
+  // It names the shard's artifact, whose name may not hold characters such as '/' or ':'.
+  if (!/^[A-Za-z0-9._-]+$/.test(raw)) {
+    throw invalid('shard-id', raw, "letters, digits, '.', '_' or '-' only")
+  }
+  return raw
+}
+
+// 'a' and 'b'; 'a', 'b' and 'c'
+function quoteNames(names: string[]): string {
+  const quoted = names.map(n => `'${n}'`)
+  const last = quoted.pop()
+  return quoted.length === 0 ? (last ?? '') : `${quoted.join(', ')} and ${last}`
+}
+
+function checkPlanSource(
+  tasks: string | undefined,
+  files: string[],
+  taskCommand: string | undefined
+): void {
+  const given = [
+    tasks !== undefined && 'tasks',
+    files.length > 0 && 'files',
+    taskCommand !== undefined && 'task-command'
+  ].filter((name): name is string => typeof name === 'string')
+  if (given.length === 0) {
+    throw new InputError(
+      `Inputs 'tasks', 'files' and 'task-command' are all empty: mode "plan" expected exactly one of them`
+    )
+  }
+  if (given.length > 1) {
+    throw new InputError(
+      `Inputs ${quoteNames(given)} are ${given.length === 2 ? 'both' : 'all'} set: mode "plan" expected exactly one of 'tasks', 'files' or 'task-command'`
+    )
+  }
+}
+
+/**
+ * Reads, parses and validates every input. Throws an InputError at the first bad value, before
+ * anything has run or been posted.
+ */
+export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const mode = parseChoice(read, 'mode', MODES, 'review')
+  const workingDirectory = resolveWorkingDirectory(read, env)
+  const prNumber = parseInteger(read, 'pr-number', { min: 1 })
+  const { prompt, promptFile } = readPrompt(read, mode, prNumber, workingDirectory)
+
+  const allowedTools = parseToolRules(read, 'allowed-tools')
+  const maxShards = parseInteger(read, 'max-shards', {
+    min: 1,
+    max: MAX_SHARDS_LIMIT,
+    note: "GitHub's matrix limit"
+  })
+
+  const tasks = optionalString(read, 'tasks')
+  const files = splitList(read('files'))
+  const taskCommand = optionalString(read, 'task-command')
+  if (mode === 'plan') checkPlanSource(tasks, files, taskCommand)
+  const shardTasks = mode === 'shard' ? parseShardTasks(tasks) : undefined
+
+  return {
+    mode,
+    prompt,
+    promptFile,
+    anthropicApiKey: optionalString(read, 'anthropic-api-key'),
+    githubToken: optionalString(read, 'github-token'),
+    model: optionalString(read, 'model'),
+    allowedTools: allowedTools.length > 0 ? allowedTools : undefined,
+    disallowedTools: parseToolRules(read, 'disallowed-tools'),
+    maxTurns: parseInteger(read, 'max-turns', { min: 1 }) ?? 30,
+    maxBudgetUsd: parsePositiveNumber(read, 'max-budget-usd'),
+    timeoutMinutes: parsePositiveNumber(read, 'timeout-minutes') ?? 30,
+    claudeArgs: parseClaudeArgs(read('claude-args')),
+    claudePath: parseClaudePath(read, workingDirectory),
+    claudeVersion: parseClaudeVersion(read),
+    prNumber,
+    workingDirectory,
+
+    blockingSeverity: parseChoice(read, 'blocking-severity', SEVERITIES, 'major'),
+    reviewEvent: parseChoice(read, 'review-event', REVIEW_EVENTS, 'auto'),
+    failOn: parseFailOn(read),
+    maxInlineComments: parseInteger(read, 'max-inline-comments', { min: 0 }) ?? 30,
+    incremental: parseBoolean(read, 'incremental', true),
+
+    branch: optionalString(read, 'branch'),
+    base: optionalString(read, 'base'),
+    commitMessage: optionalString(read, 'commit-message'),
+    prTitle: optionalString(read, 'pr-title'),
+    prBody: optionalString(read, 'pr-body'),
+    labels: splitList(read('labels')),
+    draft: parseBoolean(read, 'draft', false),
+    allowWorkflowChanges: parseBoolean(read, 'allow-workflow-changes', false),
+    review: parseBoolean(read, 'review', false),
+    verifyCommand: optionalString(read, 'verify-command'),
+
+    maxRounds: parseInteger(read, 'max-rounds', { min: 1 }) ?? 3,
+
+    includeHumanComments: parseBoolean(read, 'include-human-comments', false),
+
+    tasks,
+    shardTasks,
+    files,
+    taskCommand,
+    shardSize: parseInteger(read, 'shard-size', { min: 1 }) ?? 10,
+    maxShards: maxShards ?? MAX_SHARDS_LIMIT,
+    canary: parseInteger(read, 'canary', { min: 0 }) ?? 0,
+    shardId: parseShardId(read, mode),
+    concurrency: parseInteger(read, 'concurrency', { min: 1 }) ?? 2
+  }
+}
+
+/** The action's inputs, with both secrets masked in the log before anything else reads them. */
+export function readInputs(): Inputs {
+  const read: InputReader = name => core.getInput(name)
+  for (const secret of ['github-token', 'anthropic-api-key']) {
+    const value = read(secret)
+    if (value !== '') core.setSecret(value)
+  }
+  return parseInputs(read, process.env)
+}
