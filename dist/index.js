@@ -23911,6 +23911,7 @@ function emptyStreamState() {
     toolCounts: {},
     tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
     lastText: void 0,
+    lastMessageId: void 0,
     result: void 0,
     invalidLines: 0
   };
@@ -23926,6 +23927,14 @@ function foldEvent(state, event) {
       else if (isText(block) && block.text.trim()) state.lastText = block.text;
     }
     state.model = state.model ?? event.message.model;
+    const usage = event.message.usage;
+    if (usage && event.message.id !== state.lastMessageId) {
+      state.tokens.input += usage.input_tokens ?? 0;
+      state.tokens.output += usage.output_tokens ?? 0;
+      state.tokens.cacheRead += usage.cache_read_input_tokens ?? 0;
+      state.tokens.cacheCreation += usage.cache_creation_input_tokens ?? 0;
+    }
+    state.lastMessageId = event.message.id;
   } else if (isResult(event)) {
     state.result = event;
     state.sessionId = event.session_id ?? state.sessionId;
@@ -23969,7 +23978,6 @@ function buildReport(state, end) {
   if (conclusion !== "success" && end.stderrTail.trim() && errors.length === 0) {
     errors.push(end.stderrTail.trim());
   }
-  const usage = result?.usage;
   return {
     conclusion,
     sessionId: state.sessionId,
@@ -23979,12 +23987,7 @@ function buildReport(state, end) {
     durationMs: result?.duration_ms ?? end.durationMs,
     result: result?.result ?? state.lastText,
     structuredOutput: result?.structured_output,
-    tokens: usage ? {
-      input: usage.input_tokens ?? 0,
-      output: usage.output_tokens ?? 0,
-      cacheRead: usage.cache_read_input_tokens ?? 0,
-      cacheCreation: usage.cache_creation_input_tokens ?? 0
-    } : state.tokens,
+    tokens: result ? resultTokens(result) : state.tokens,
     toolCounts: state.toolCounts,
     denials: (result?.permission_denials ?? []).map((denial) => ({
       tool: denial.tool_name,
@@ -23994,6 +23997,25 @@ function buildReport(state, end) {
     invalidLines: state.invalidLines,
     exitCode: end.exitCode,
     executionFile: end.executionFile
+  };
+}
+function resultTokens(result) {
+  const models = Object.values(result.modelUsage ?? {});
+  if (models.length > 0) {
+    const sum = (pick) => models.reduce((total, usage2) => total + (pick(usage2) ?? 0), 0);
+    return {
+      input: sum((usage2) => usage2.inputTokens),
+      output: sum((usage2) => usage2.outputTokens),
+      cacheRead: sum((usage2) => usage2.cacheReadInputTokens),
+      cacheCreation: sum((usage2) => usage2.cacheCreationInputTokens)
+    };
+  }
+  const usage = result.usage ?? {};
+  return {
+    input: usage.input_tokens ?? 0,
+    output: usage.output_tokens ?? 0,
+    cacheRead: usage.cache_read_input_tokens ?? 0,
+    cacheCreation: usage.cache_creation_input_tokens ?? 0
   };
 }
 function describeToolInput(tool, input) {

@@ -8,6 +8,14 @@ export interface TokenUsage {
   cache_creation_input_tokens?: number
 }
 
+export interface ModelUsage {
+  inputTokens?: number
+  outputTokens?: number
+  cacheReadInputTokens?: number
+  cacheCreationInputTokens?: number
+  costUSD?: number
+}
+
 export interface TextBlock {
   type: 'text'
   text: string
@@ -84,6 +92,8 @@ export interface ResultEvent {
   session_id?: string
   total_cost_usd?: number
   usage?: TokenUsage
+  /** Per model, camelCase; complete even where `usage` is zeroed (a run stopped by its budget). */
+  modelUsage?: Record<string, ModelUsage>
   permission_denials?: PermissionDenial[]
   structured_output?: unknown
   errors?: string[]

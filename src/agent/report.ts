@@ -4,6 +4,7 @@ import {
   isSystemInit,
   isText,
   isToolUse,
+  type ModelUsage,
   type ResultEvent,
   type StreamEvent
 } from './events.js'
@@ -49,6 +50,7 @@ export interface StreamState {
   toolCounts: Record<string, number>
   tokens: TokenTotals
   lastText: string | undefined
+  lastMessageId: string | undefined
   result: ResultEvent | undefined
   invalidLines: number
 }
@@ -61,6 +63,7 @@ export function emptyStreamState(): StreamState {
     toolCounts: {},
     tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
     lastText: undefined,
+    lastMessageId: undefined,
     result: undefined,
     invalidLines: 0
   }
@@ -78,6 +81,15 @@ export function foldEvent(state: StreamState, event: StreamEvent): StreamState {
       else if (isText(block) && block.text.trim()) state.lastText = block.text
     }
     state.model = state.model ?? event.message.model
+    // The CLI prints one event per content block, each repeating its message's usage.
+    const usage = event.message.usage
+    if (usage && event.message.id !== state.lastMessageId) {
+      state.tokens.input += usage.input_tokens ?? 0
+      state.tokens.output += usage.output_tokens ?? 0
+      state.tokens.cacheRead += usage.cache_read_input_tokens ?? 0
+      state.tokens.cacheCreation += usage.cache_creation_input_tokens ?? 0
+    }
+    state.lastMessageId = event.message.id
   } else if (isResult(event)) {
     state.result = event
     state.sessionId = event.session_id ?? state.sessionId
@@ -135,7 +147,6 @@ export function buildReport(state: StreamState, end: SessionEnd): SessionReport 
   if (conclusion !== 'success' && end.stderrTail.trim() && errors.length === 0) {
     errors.push(end.stderrTail.trim())
   }
-  const usage = result?.usage
   return {
     conclusion,
     sessionId: state.sessionId,
@@ -145,14 +156,7 @@ export function buildReport(state: StreamState, end: SessionEnd): SessionReport 
     durationMs: result?.duration_ms ?? end.durationMs,
     result: result?.result ?? state.lastText,
     structuredOutput: result?.structured_output,
-    tokens: usage
-      ? {
-          input: usage.input_tokens ?? 0,
-          output: usage.output_tokens ?? 0,
-          cacheRead: usage.cache_read_input_tokens ?? 0,
-          cacheCreation: usage.cache_creation_input_tokens ?? 0
-        }
-      : state.tokens,
+    tokens: result ? resultTokens(result) : state.tokens,
     toolCounts: state.toolCounts,
     denials: (result?.permission_denials ?? []).map(denial => ({
       tool: denial.tool_name,
@@ -162,6 +166,27 @@ export function buildReport(state: StreamState, end: SessionEnd): SessionReport 
     invalidLines: state.invalidLines,
     exitCode: end.exitCode,
     executionFile: end.executionFile
+  }
+}
+
+function resultTokens(result: ResultEvent): TokenTotals {
+  const models = Object.values(result.modelUsage ?? {})
+  if (models.length > 0) {
+    const sum = (pick: (usage: ModelUsage) => number | undefined): number =>
+      models.reduce((total, usage) => total + (pick(usage) ?? 0), 0)
+    return {
+      input: sum(usage => usage.inputTokens),
+      output: sum(usage => usage.outputTokens),
+      cacheRead: sum(usage => usage.cacheReadInputTokens),
+      cacheCreation: sum(usage => usage.cacheCreationInputTokens)
+    }
+  }
+  const usage = result.usage ?? {}
+  return {
+    input: usage.input_tokens ?? 0,
+    output: usage.output_tokens ?? 0,
+    cacheRead: usage.cache_read_input_tokens ?? 0,
+    cacheCreation: usage.cache_creation_input_tokens ?? 0
   }
 }
 

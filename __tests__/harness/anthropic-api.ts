@@ -1,0 +1,387 @@
+// A scripted Anthropic Messages API on 127.0.0.1 for driving the REAL `claude` binary offline
+// (ANTHROPIC_BASE_URL=api.url, env from ./claude.ts). Transcripts recorded with it live in
+// __tests__/fixtures/transcripts (scripts/record-transcripts.ts regenerates them).
+//
+// What Claude Code 2.1.197 does against it (measured with claudeTestEnv: MAX_RETRIES=0,
+// DISABLE_NONESSENTIAL_TRAFFIC=1, `-p --output-format stream-json --verbose
+// --permission-mode dontAsk`, prompt on stdin, cwd a git-free temp dir):
+// - Requests: one `HEAD /` at start, then one streaming `POST /v1/messages?beta=true` per turn.
+//   A trivial text run = 2 requests. No side request (title etc.) was seen in -p mode, with or
+//   without DISABLE_NONESSENTIAL_TRAFFIC; count_tokens was never called. Every main request
+//   carries `tools`; `messages` may contain `role: "system"` entries (hence turns are counted as
+//   assistant messages, not messages). Default model `claude-opus-4-8` (init says
+//   `claude-opus-4-8[1m]`); cost $5/$25 per MTok in/out, so the default usage (10 in, 5 out) =
+//   $0.000175 a turn. Parallel tool uses of one reply come back as ONE assistant message.
+// - Timing: a trivial run takes 0.41-0.53 s from spawn to exit (result.duration_ms 60-100).
+// - Text: subtype success, is_error false, exit 0, num_turns 1, result = the text.
+// - num_turns is 1 + every user message the CLI adds (one per tool_result, the structured-output
+//   nudge), not the number of API calls: Read → Edit+Write → text = 3 requests, num_turns 4.
+//   Write/Edit really change the files (Edit needs a Read or a Write of the file first).
+// - --json-schema: a StructuredOutput tool_use ENDS the run after 1 request: success, exit 0,
+//   num_turns 2, result = the object as a JSON string, `structured_output` = the object.
+//   Text instead: the CLI nudges once ("[structured-output-enforce] You MUST call the
+//   StructuredOutput tool…"), and after a second text answers success, exit 0, WITHOUT
+//   structured_output. Input failing the schema: the tool_result is an error, the CLI asks
+//   again; after 5 attempts subtype error_max_structured_output_retries, is_error, exit 1.
+// - --max-turns 1 + a tool_use: the tool still runs, then error_max_turns, is_error, exit 1,
+//   num_turns 2, errors ["Reached maximum number of turns (1)"], no `result` text.
+// - --max-budget-usd 0.01 + usage 1M in / 100k out: error_max_budget_usd, is_error, exit 1,
+//   total_cost_usd 7.5, errors ["Reached maximum budget ($0.01)"]; checked after each reply
+//   (a pending tool_use is NOT run); result.usage is all zeros, modelUsage has the real numbers.
+// - API errors with MAX_RETRIES=0 (500, 529, 401, 429, 400): 1 request, then an assistant
+//   event with model "<synthetic>" and `error` (server_error, authentication_failed,
+//   rate_limit, invalid_request) and a result with subtype SUCCESS, is_error true,
+//   api_error_status = the status, exit 1. result texts: "API Error: 500 <message>. This is a
+//   server-side issue…", "API Error: 529 Overloaded…", "Invalid API key · Fix external API
+//   key", "API Error: Request rejected (429) · <message>", 400 "prompt is too long" →
+//   "Prompt is too long · …". MAX_RETRIES=1: a `system/api_retry` event (attempt, max_retries,
+//   retry_delay_ms ≈ 550, error_status), the same request again, ~1 s in all.
+// - Malformed stream: stderr "Could not parse message into JSON", the CLI retries the same
+//   turn WITHOUT `stream` (2 requests); a good JSON reply there = normal success; a broken one
+//   = result "API Error: Failed to parse JSON", is_error, api_error_status null, exit 1.
+// - Hang: with API_TIMEOUT_MS=2000, "Request timed out", is_error, api_error_status null,
+//   exit 1 after ~2.1 s, no fallback request.
+// - Denied tool (Bash with --allowedTools Read, dontAsk): the tool_result is an error
+//   ("Permission to use Bash has been denied…"), the run goes on: success, exit 0,
+//   permission_denials [{ tool_name, tool_use_id, tool_input }].
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface Usage {
+  input_tokens?: number
+  output_tokens?: number
+  cache_read_input_tokens?: number
+  cache_creation_input_tokens?: number
+}
+
+export interface ToolUse {
+  name: string
+  input: Record<string, unknown>
+}
+
+export type Reply =
+  | { text: string; usage?: Usage }
+  | { toolUses: ToolUse[]; text?: string; usage?: Usage }
+  /** A tool_use of `StructuredOutput`, the tool the CLI adds for `--json-schema`. */
+  | { structuredOutput: unknown; usage?: Usage }
+  /** An Anthropic-shaped JSON error, e.g. 500 api_error, 529 overloaded_error, 401. */
+  | { error: { status: number; type?: string; message: string } }
+  /** Accept the request and never answer, until the server closes. */
+  | { hang: true }
+  /**
+   * A stream that breaks mid-message: an unparsable event, then a cut connection. The CLI then
+   * retries the same turn without `stream`, which this reply answers with truncated JSON; to
+   * let the fallback succeed, use a script function that looks at `req.body.stream`.
+   */
+  | { malformed: true }
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  rawBody: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the CLI's request body, read freely by tests
+  body: any
+  /** Everything but a `POST /v1/messages` that offers tools: title requests, HEAD, count_tokens. */
+  isSideRequest: boolean
+}
+
+export type Script = Reply[] | ((req: RecordedRequest, turn: number) => Reply)
+
+export interface ScriptedApi {
+  /** Origin for `ANTHROPIC_BASE_URL`, e.g. `http://127.0.0.1:41234`. */
+  url: string
+  /** Every request in arrival order, side requests included. */
+  requests: RecordedRequest[]
+  /** The `POST /v1/messages` requests that offered tools, i.e. the agent's turns. */
+  mainRequests(): RecordedRequest[]
+  close(): Promise<void>
+}
+
+const DEFAULT_USAGE: Required<Usage> = {
+  input_tokens: 10,
+  output_tokens: 5,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0
+}
+
+const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput'
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error'
+}
+
+type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+
+/**
+ * Starts a scripted Messages API on 127.0.0.1 with a random port. The turn of a main request is
+ * the number of assistant messages already in its body, so a `--resume`d session picks up the
+ * script where the first process left it, and a retried request gets the same reply again.
+ */
+export async function startScriptedApi(script: Script): Promise<ScriptedApi> {
+  const requests: RecordedRequest[] = []
+  const counters = new Map<string, number>()
+  const nextId = (prefix: string): string => {
+    const n = (counters.get(prefix) ?? 0) + 1
+    counters.set(prefix, n)
+    return `${prefix}${String(n).padStart(24, '0')}`
+  }
+
+  const replyFor = (req: RecordedRequest, turn: number): Reply => {
+    if (typeof script === 'function') return script(req, turn)
+    return script[turn] ?? { text: 'done' }
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8')
+      try {
+        handle(req, res, rawBody)
+      } catch (error) {
+        // A throwing script function is a test bug: answer loudly rather than hang the CLI.
+        if (!res.headersSent) {
+          sendError(res, { status: 500, message: `harness: ${String(error)}` })
+        } else res.destroy()
+      }
+    })
+  })
+
+  const handle = (req: IncomingMessage, res: ServerResponse, rawBody: string): void => {
+    const method = req.method ?? 'GET'
+    const url = req.url ?? '/'
+    const pathname = new URL(url, 'http://127.0.0.1').pathname
+    let body: unknown
+    try {
+      body = rawBody ? JSON.parse(rawBody) : undefined
+    } catch {
+      body = undefined
+    }
+    const isMessages = method === 'POST' && pathname === '/v1/messages'
+    const tools = isMessages ? (body as { tools?: unknown[] } | undefined)?.tools : undefined
+    const recorded: RecordedRequest = {
+      method,
+      url,
+      headers: { ...req.headers },
+      rawBody,
+      body,
+      isSideRequest: !(Array.isArray(tools) && tools.length > 0)
+    }
+    requests.push(recorded)
+
+    if (method === 'GET' || method === 'HEAD') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(method === 'HEAD' ? undefined : '{}')
+      return
+    }
+    if (method === 'POST' && pathname === '/v1/messages/count_tokens') {
+      sendJson(res, 200, { input_tokens: Math.max(1, Math.ceil(rawBody.length / 4)) })
+      return
+    }
+    if (!isMessages) {
+      sendError(res, { status: 404, message: `harness: no route for ${method} ${pathname}` })
+      return
+    }
+
+    const request = (body ?? {}) as { model?: string; stream?: boolean; messages?: unknown[] }
+    const model = request.model ?? 'claude-test'
+    const stream = request.stream === true
+    const reply: Reply = recorded.isSideRequest
+      ? { text: 'Scripted session', usage: { input_tokens: 1, output_tokens: 1 } }
+      : replyFor(recorded, countAssistantMessages(request.messages))
+
+    if ('error' in reply) {
+      sendError(res, reply.error)
+      return
+    }
+    if ('hang' in reply) return // the socket stays open until close() destroys it
+    if ('malformed' in reply) {
+      sendMalformed(res, model, stream)
+      return
+    }
+
+    const content: ContentBlock[] = []
+    if ('structuredOutput' in reply) {
+      content.push({
+        type: 'tool_use',
+        id: nextId('toolu_'),
+        name: STRUCTURED_OUTPUT_TOOL,
+        input: reply.structuredOutput as Record<string, unknown>
+      })
+    } else if ('toolUses' in reply) {
+      if (reply.text) content.push({ type: 'text', text: reply.text })
+      for (const use of reply.toolUses) {
+        content.push({ type: 'tool_use', id: nextId('toolu_'), name: use.name, input: use.input })
+      }
+    } else {
+      content.push({ type: 'text', text: reply.text })
+    }
+    const message = {
+      id: nextId('msg_'),
+      type: 'message',
+      role: 'assistant',
+      model,
+      content,
+      stop_reason: content.some(block => block.type === 'tool_use') ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { ...DEFAULT_USAGE, ...reply.usage }
+    }
+    if (stream) sendStream(res, message)
+    else sendJson(res, 200, message)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    mainRequests: () => requests.filter(request => !request.isSideRequest),
+    close: () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve())
+        // Hanging replies and keep-alive sockets would otherwise hold the server (and jest) open.
+        server.closeAllConnections()
+      })
+  }
+}
+
+function countAssistantMessages(messages: unknown): number {
+  if (!Array.isArray(messages)) return 0
+  return messages.filter(message => (message as { role?: unknown } | null)?.role === 'assistant')
+    .length
+}
+
+function requestId(): string {
+  return `req_harness_${Math.random().toString(36).slice(2, 14)}`
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId() })
+  res.end(JSON.stringify(value))
+}
+
+function sendError(res: ServerResponse, error: { status: number; type?: string; message: string }) {
+  sendJson(res, error.status, {
+    type: 'error',
+    error: { type: error.type ?? ERROR_TYPES[error.status] ?? 'api_error', message: error.message }
+  })
+}
+
+function event(res: ServerResponse, name: string, data: unknown): void {
+  res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
+}
+
+function sendStream(
+  res: ServerResponse,
+  message: {
+    content: ContentBlock[]
+    usage: Required<Usage>
+    stop_reason: string
+    [key: string]: unknown
+  }
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': requestId()
+  })
+  const { usage } = message
+  event(res, 'message_start', {
+    type: 'message_start',
+    message: {
+      ...message,
+      content: [],
+      stop_reason: null,
+      usage: { ...usage, output_tokens: 1 }
+    }
+  })
+  event(res, 'ping', { type: 'ping' })
+  message.content.forEach((block, index) => {
+    if (block.type === 'text') {
+      event(res, 'content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'text', text: '' }
+      })
+      // Two deltas so the CLI really has to join a streamed block.
+      for (const piece of split(block.text)) {
+        event(res, 'content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'text_delta', text: piece }
+        })
+      }
+    } else {
+      event(res, 'content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} }
+      })
+      for (const piece of split(JSON.stringify(block.input))) {
+        event(res, 'content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json: piece }
+        })
+      }
+    }
+    event(res, 'content_block_stop', { type: 'content_block_stop', index })
+  })
+  event(res, 'message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: message.stop_reason, stop_sequence: null },
+    usage
+  })
+  event(res, 'message_stop', { type: 'message_stop' })
+  res.end()
+}
+
+function split(text: string): string[] {
+  if (text.length < 2) return [text]
+  const middle = Math.floor(text.length / 2)
+  return [text.slice(0, middle), text.slice(middle)]
+}
+
+function sendMalformed(res: ServerResponse, model: string, stream: boolean): void {
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId() })
+    res.end('{"id":"msg_broken","type":"message","content":[{"type":"te')
+    return
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': requestId() })
+  event(res, 'message_start', {
+    type: 'message_start',
+    message: {
+      id: 'msg_broken',
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 }
+    }
+  })
+  event(res, 'content_block_start', {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'text', text: '' }
+  })
+  res.write('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delt\n\n')
+  // Let the bytes leave before the cut so the client sees a half stream, not a refused request.
+  setTimeout(() => res.destroy(), 20)
+}
