@@ -15,12 +15,19 @@ export default {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/e2e/', '<rootDir>/__tests__/integration/']
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/__tests__/e2e/',
+        '<rootDir>/__tests__/integration/'
+      ]
     },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/__tests__/integration/**/*.test.ts',
+        '<rootDir>/__tests__/e2e/**/*.test.ts'
+      ],
       testTimeout: 120000
     }
   ]
