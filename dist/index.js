@@ -23807,7 +23807,7 @@ function _getCacheDirectory() {
 }
 
 // src/agent/locate.ts
-import { access as access2, constants as constants3, mkdtemp, rm as rm2 } from "node:fs/promises";
+import { access as access2, constants as constants3, mkdir as mkdir2, mkdtemp, rm as rm2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path6 from "node:path";
 var TOOL_NAME = "claude-code";
@@ -23845,7 +23845,9 @@ function isMusl() {
 }
 async function installClaude(version) {
   return group(`Installing Claude Code ${version}`, async () => {
-    const prefix = await mkdtemp(path6.join(process.env.RUNNER_TEMP || tmpdir(), "claude-code-"));
+    const parent = process.env.RUNNER_TEMP || tmpdir();
+    await mkdir2(parent, { recursive: true });
+    const prefix = await mkdtemp(path6.join(parent, "claude-code-"));
     try {
       await exec("npm", [
         "install",

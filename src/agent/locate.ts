@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import * as exec from '@actions/exec'
 import * as io from '@actions/io'
 import * as tc from '@actions/tool-cache'
-import { access, constants, mkdtemp, rm } from 'node:fs/promises'
+import { access, constants, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -61,7 +61,9 @@ function isMusl(): boolean {
 
 async function installClaude(version: string): Promise<string> {
   return core.group(`Installing Claude Code ${version}`, async () => {
-    const prefix = await mkdtemp(path.join(process.env.RUNNER_TEMP || tmpdir(), 'claude-code-'))
+    const parent = process.env.RUNNER_TEMP || tmpdir()
+    await mkdir(parent, { recursive: true })
+    const prefix = await mkdtemp(path.join(parent, 'claude-code-'))
     try {
       // --ignore-scripts: the wrapper's postinstall only links the binary, which we resolve
       // ourselves; skipping it also keeps third-party install scripts off the runner.

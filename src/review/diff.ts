@@ -1,0 +1,750 @@
+/**
+ * Unified diff parsing, and the question every inline review comment must answer first: can it
+ * sit on this line? GitHub rejects the WHOLE review (422) when one comment misses the diff, so
+ * findings are checked here before anything is posted.
+ *
+ * GitHub's rules, as this module applies them:
+ * - RIGHT uses new-file line numbers: added lines and context lines inside a hunk.
+ * - LEFT uses old-file line numbers: deleted lines and context lines inside a hunk.
+ * - A multi-line comment (start_line..line) lies in ONE hunk, and its start precedes its end.
+ * - Binary files and files without hunks (pure renames, mode changes, empty files) take none.
+ *
+ * Input is what `git diff` prints (with or without a/ b/ prefixes, renames, copies, binary
+ * sections, C-quoted paths) or a plain `diff -u` / `diff -ru`.
+ */
+
+export type Side = 'LEFT' | 'RIGHT'
+
+export type FileStatus = 'added' | 'deleted' | 'modified' | 'renamed' | 'copied' | 'mode-only'
+
+/**
+ * One line of a hunk. Each kind carries the numbers of the sides it exists on; the absent side
+ * is typed `undefined` so `line.newLine` reads without narrowing first.
+ */
+export type DiffLine =
+  | { kind: 'context'; oldLine: number; newLine: number; text: string }
+  | { kind: 'add'; oldLine?: undefined; newLine: number; text: string }
+  | { kind: 'del'; oldLine: number; newLine?: undefined; text: string }
+
+export interface Hunk {
+  oldStart: number
+  /** Old-side lines present in the hunk (the header's count, unless the diff was cut short). */
+  oldLines: number
+  newStart: number
+  /** New-side lines present in the hunk (the header's count, unless the diff was cut short). */
+  newLines: number
+  /** The `@@ -a,b +c,d @@ section` line as printed. */
+  header: string
+  /** Read from the diff text on first use, then kept. */
+  readonly lines: DiffLine[]
+}
+
+export interface FileDiff {
+  /** Null for an added file. */
+  oldPath: string | null
+  /** Null for a deleted file. */
+  newPath: string | null
+  /** The path GitHub files comments under: the new path, or the old one for a deletion. */
+  path: string
+  status: FileStatus
+  binary: boolean
+  hunks: Hunk[]
+  additions: number
+  deletions: number
+  /** `similarity index N%` of a rename or copy. */
+  similarity?: number
+  oldMode?: string
+  newMode?: string
+}
+
+export interface ParsedDiff {
+  files: FileDiff[]
+  byPath: Map<string, FileDiff>
+}
+
+const SPACE = 0x20
+const PLUS = 0x2b
+const MINUS = 0x2d
+const BACKSLASH = 0x5c
+const QUOTE = 0x22
+const AT = 0x40
+const TAB = 0x09
+const COMMA = 0x2c
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+const LOWER_D = 0x64
+const CR = 0x0d
+
+/** Header facts collected for one file until its first hunk or binary section. */
+interface Pending {
+  file: FileDiff
+  git: boolean
+  /** Names from the `diff --git` line, set only when they could be split unambiguously. */
+  gitName: string | null
+  /** Whether the `diff --git` names carried a/ b/ style prefixes; undefined when unknown. */
+  prefixed: boolean | undefined
+  minus: string | null | undefined
+  plus: string | null | undefined
+  renameFrom: string | undefined
+  renameTo: string | undefined
+  copied: boolean
+  added: boolean
+  deleted: boolean
+}
+
+/**
+ * Parses a unified diff. Never throws: lines it does not understand (commit messages, `Only in`
+ * notes, combined merge diffs) are skipped, and a file whose path cannot be found is left out.
+ */
+export function parseUnifiedDiff(text: string): ParsedDiff {
+  const files: FileDiff[] = []
+  const byPath = new Map<string, FileDiff>()
+  const len = text.length
+
+  let pending: Pending | null = null
+  // Extended header lines are only read before the file's first hunk or binary section.
+  let inHeader = false
+  // Inside a `GIT binary patch` or a combined diff: nothing counts until the next `diff `.
+  let skipping = false
+  // The open hunk: its header, where its body starts, and the lines its header still owes.
+  let open: HunkHeader | null = null
+  let bodyStart = 0
+  let oldLeft = 0
+  let newLeft = 0
+
+  const finish = (): void => {
+    if (pending === null) return
+    const file = finalize(pending)
+    if (file !== null) {
+      files.push(file)
+      const seen = byPath.get(file.path)
+      // A path twice in one diff only happens with hand-made or concatenated diffs; keep the
+      // first entry, unless it was a deletion and a later one gives the path new content.
+      if (seen === undefined || (seen.status === 'deleted' && file.status !== 'deleted')) {
+        byPath.set(file.path, file)
+      }
+    }
+    pending = null
+  }
+
+  // Line by line without splitting: inside hunks (nearly all of a diff) only the first
+  // character of a line is read, so parsing allocates per hunk, not per line.
+  let pos = 0
+  while (pos < len) {
+    let eol = text.indexOf('\n', pos)
+    if (eol === -1) eol = len
+    const c = text.charCodeAt(pos)
+
+    if (open !== null && pending !== null) {
+      // The header's counts, not the line's look, decide where a hunk ends: a deleted
+      // `-- comment` prints as `--- comment`, an added `++ x` as `+++ x`.
+      let taken = true
+      if (c === SPACE && oldLeft > 0 && newLeft > 0) {
+        oldLeft--
+        newLeft--
+      } else if (c === MINUS && oldLeft > 0) {
+        pending.file.deletions++
+        oldLeft--
+      } else if (c === PLUS && newLeft > 0) {
+        pending.file.additions++
+        newLeft--
+      } else if (c === BACKSLASH) {
+        // `\ No newline at end of file` describes the line before it; it is not a line.
+      } else if (eol === pos && oldLeft > 0 && newLeft > 0) {
+        // Some tools (and editors) strip the lone space of an empty context line.
+        oldLeft--
+        newLeft--
+      } else {
+        // The diff was cut short: keep what arrived and read this line as a header line.
+        taken = false
+      }
+      if (taken) {
+        pos = eol + 1
+        if (oldLeft === 0 && newLeft === 0) {
+          pending.file.hunks.push(makeHunk(text, open, bodyStart, pos, 0, 0))
+          open = null
+        }
+        continue
+      }
+      pending.file.hunks.push(makeHunk(text, open, bodyStart, pos, oldLeft, newLeft))
+      open = null
+    }
+
+    const line = text.charCodeAt(eol - 1) === CR ? text.slice(pos, eol - 1) : text.slice(pos, eol)
+    pos = eol + 1
+
+    if (c === LOWER_D && line.startsWith('diff ')) {
+      finish()
+      skipping = false
+      if (line.startsWith('diff --git ')) {
+        pending = startGitFile(line.slice(11))
+        inHeader = true
+      } else if (line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
+        // Merge-commit diffs have no single old side to anchor on.
+        skipping = true
+        inHeader = false
+      }
+      // Any other `diff ...` line is the command echo of `diff -r`; its `---`/`+++` follow.
+      continue
+    }
+    if (skipping) continue
+
+    if (c === AT && line.startsWith('@@ -')) {
+      if (pending === null || pending.file.binary) continue
+      const header = parseHunkHeader(line)
+      if (header === null) continue
+      inHeader = false
+      oldLeft = header.oldLines
+      newLeft = header.newLines
+      bodyStart = pos
+      // `@@ -0,0 +0,0 @@` owes no lines at all; anything else opens the hunk.
+      if (oldLeft > 0 || newLeft > 0) open = header
+      else pending.file.hunks.push(makeHunk(text, header, pos, pos, 0, 0))
+      continue
+    }
+
+    if (c === MINUS && line.startsWith('--- ')) {
+      if (pending !== null && pending.git && inHeader) {
+        pending.minus = parseName(line, 4)
+        continue
+      }
+      // A plain diff starts at `---` only when `+++` and a hunk follow, so a commit message
+      // line that happens to start with `--- ` is not taken for a file.
+      if (text.startsWith('+++ ', pos)) {
+        let plusEnd = text.indexOf('\n', pos)
+        if (plusEnd === -1) plusEnd = len
+        if (text.startsWith('@@ -', plusEnd + 1)) {
+          finish()
+          const plus = text.slice(pos, text.charCodeAt(plusEnd - 1) === CR ? plusEnd - 1 : plusEnd)
+          pending = startPlainFile(parseName(line, 4), parseName(plus, 4))
+          inHeader = false
+          pos = plusEnd + 1
+        }
+      }
+      continue
+    }
+
+    if (c === 0x42 /* B */ && line.startsWith('Binary files ')) {
+      if (!line.endsWith(' differ')) continue
+      if (pending !== null && pending.git && inHeader) {
+        pending.file.binary = true
+        inHeader = false
+      } else {
+        finish()
+        pending = startPlainBinary(line)
+      }
+      continue
+    }
+
+    if (pending !== null && pending.git && inHeader) {
+      if (line === 'GIT binary patch') {
+        // Its base85 lines must not be read as diff syntax.
+        pending.file.binary = true
+        skipping = true
+        inHeader = false
+      } else {
+        readGitHeader(pending, line)
+      }
+    }
+  }
+  if (open !== null && pending !== null) {
+    pending.file.hunks.push(makeHunk(text, open, bodyStart, len, oldLeft, newLeft))
+  }
+  finish()
+  return { files, byPath }
+}
+
+interface HunkHeader {
+  oldStart: number
+  oldLines: number
+  newStart: number
+  newLines: number
+  header: string
+}
+
+/**
+ * A hunk whose `lines` are read from the diff text on first use. Most hunks are never looked at
+ * line by line (anchoring needs only the ranges), and building an object per line of a large
+ * diff costs more in garbage collection than the whole parse.
+ */
+function makeHunk(
+  text: string,
+  h: HunkHeader,
+  from: number,
+  to: number,
+  oldMissing: number,
+  newMissing: number
+): Hunk {
+  let lines: DiffLine[] | undefined
+  return {
+    oldStart: h.oldStart,
+    oldLines: h.oldLines - oldMissing,
+    newStart: h.newStart,
+    newLines: h.newLines - newMissing,
+    header: h.header,
+    get lines(): DiffLine[] {
+      lines ??= readLines(text, from, Math.min(to, text.length), h.oldStart, h.newStart)
+      return lines
+    }
+  }
+}
+
+/** The lines of a hunk body the parser has already checked against the header's counts. */
+function readLines(
+  text: string,
+  from: number,
+  to: number,
+  oldStart: number,
+  newStart: number
+): DiffLine[] {
+  const out: DiffLine[] = []
+  let oldNo = oldStart
+  let newNo = newStart
+  let pos = from
+  while (pos < to) {
+    let eol = text.indexOf('\n', pos)
+    if (eol === -1 || eol > to) eol = to
+    const c = text.charCodeAt(pos)
+    if (c === MINUS) out.push({ kind: 'del', oldLine: oldNo++, text: text.slice(pos + 1, eol) })
+    else if (c === PLUS) out.push({ kind: 'add', newLine: newNo++, text: text.slice(pos + 1, eol) })
+    else if (c !== BACKSLASH) {
+      const body = eol > pos ? text.slice(pos + 1, eol) : ''
+      out.push({ kind: 'context', oldLine: oldNo++, newLine: newNo++, text: body })
+    }
+    pos = eol + 1
+  }
+  return out
+}
+
+/**
+ * The hunk whose `side` range holds `line`, or undefined. Binary search over the hunks, which a
+ * diff lists in ascending order on both sides.
+ */
+export function hunkContaining(file: FileDiff, line: number, side: Side): Hunk | undefined {
+  const hunks = file.hunks
+  if (file.binary || hunks.length === 0 || !Number.isInteger(line) || line < 1) return undefined
+  const left = side === 'LEFT'
+  // The last hunk starting at or before `line`.
+  let lo = 0
+  let hi = hunks.length - 1
+  let found = -1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const h = hunks[mid] as Hunk
+    if ((left ? h.oldStart : h.newStart) <= line) {
+      found = mid
+      lo = mid + 1
+    } else {
+      hi = mid - 1
+    }
+  }
+  // A hunk empty on this side (a pure deletion seen from RIGHT) starts where its neighbour
+  // might still be open, so step back past empty ones.
+  for (let j = found; j >= 0; j--) {
+    const h = hunks[j] as Hunk
+    const start = left ? h.oldStart : h.newStart
+    const count = left ? h.oldLines : h.newLines
+    if (count === 0) continue
+    return line < start + count ? h : undefined
+  }
+  return undefined
+}
+
+/** True when GitHub accepts a single-line review comment at `path`, `line`, `side`. */
+export function canComment(
+  diff: ParsedDiff,
+  path: string,
+  line: number,
+  side: Side = 'RIGHT'
+): boolean {
+  const file = diff.byPath.get(path)
+  return file !== undefined && hunkContaining(file, line, side) !== undefined
+}
+
+/**
+ * True when GitHub accepts a multi-line comment from `startLine` (on `startSide`) to `line` (on
+ * `side`): both ends commentable, both in the same hunk, and the start strictly before the end
+ * in the hunk. GitHub refuses a range whose start equals its end ("start line must precede the
+ * end line"), so a one-line finding is posted without `start_line`.
+ */
+export function rangeInOneHunk(
+  diff: ParsedDiff,
+  path: string,
+  startLine: number,
+  line: number,
+  side: Side = 'RIGHT',
+  startSide: Side = side
+): boolean {
+  const file = diff.byPath.get(path)
+  if (file === undefined) return false
+  const hunk = hunkContaining(file, line, side)
+  if (hunk === undefined || hunkContaining(file, startLine, startSide) !== hunk) return false
+  if (startSide === side) return startLine < line
+  return rowOf(hunk, startLine, startSide) < rowOf(hunk, line, side)
+}
+
+/** Index in `hunk.lines` of the line numbered `line` on `side` (the caller knows it is there). */
+function rowOf(hunk: Hunk, line: number, side: Side): number {
+  const lines = hunk.lines
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] as DiffLine
+    if ((side === 'LEFT' ? l.oldLine : l.newLine) === line) return i
+  }
+  return -1
+}
+
+function newFile(): FileDiff {
+  return {
+    oldPath: null,
+    newPath: null,
+    path: '',
+    status: 'modified',
+    binary: false,
+    hunks: [],
+    additions: 0,
+    deletions: 0
+  }
+}
+
+function newPending(git: boolean): Pending {
+  return {
+    file: newFile(),
+    git,
+    gitName: null,
+    prefixed: undefined,
+    minus: undefined,
+    plus: undefined,
+    renameFrom: undefined,
+    renameTo: undefined,
+    copied: false,
+    added: false,
+    deleted: false
+  }
+}
+
+function startGitFile(names: string): Pending {
+  const pending = newPending(true)
+  const split = splitGitNames(names)
+  if (split !== null) {
+    pending.gitName = split.name
+    pending.prefixed = split.prefixed
+  }
+  return pending
+}
+
+function startPlainFile(minus: string | null, plus: string | null): Pending {
+  const pending = newPending(false)
+  pending.minus = minus
+  pending.plus = plus
+  return pending
+}
+
+/** `Binary files X and Y differ` from plain `diff -r`, which has no other header. */
+function startPlainBinary(line: string): Pending {
+  const pending = newPending(false)
+  pending.file.binary = true
+  const body = line.slice(13, line.length - 7)
+  let at = 0
+  let minus: string | null | undefined
+  if (body.charCodeAt(0) === QUOTE) {
+    const q = unquote(body, 0)
+    if (q !== null && body.startsWith(' and ', q.end)) {
+      minus = q.value
+      at = q.end + 5
+    }
+  } else {
+    const sep = body.indexOf(' and ')
+    if (sep > 0) {
+      minus = body.slice(0, sep)
+      at = sep + 5
+    }
+  }
+  if (minus !== undefined) {
+    pending.minus = minus === '/dev/null' ? null : minus
+    pending.plus = parseName(body, at)
+  }
+  return pending
+}
+
+function readGitHeader(pending: Pending, line: string): void {
+  const file = pending.file
+  switch (line.charCodeAt(0)) {
+    case PLUS:
+      if (line.startsWith('+++ ')) pending.plus = parseName(line, 4)
+      return
+    case 0x6f /* o */:
+      if (line.startsWith('old mode ')) file.oldMode = line.slice(9)
+      return
+    case 0x6e /* n */:
+      if (line.startsWith('new mode ')) file.newMode = line.slice(9)
+      else if (line.startsWith('new file mode ')) {
+        pending.added = true
+        file.newMode = line.slice(14)
+      }
+      return
+    case LOWER_D:
+      if (line.startsWith('deleted file mode ')) {
+        pending.deleted = true
+        file.oldMode = line.slice(18)
+      }
+      return
+    case 0x72 /* r */:
+      if (line.startsWith('rename from ')) pending.renameFrom = parseName(line, 12) ?? undefined
+      else if (line.startsWith('rename to ')) pending.renameTo = parseName(line, 10) ?? undefined
+      return
+    case 0x63 /* c */:
+      if (line.startsWith('copy from ')) {
+        pending.renameFrom = parseName(line, 10) ?? undefined
+        pending.copied = true
+      } else if (line.startsWith('copy to ')) {
+        pending.renameTo = parseName(line, 8) ?? undefined
+        pending.copied = true
+      }
+      return
+    case 0x73 /* s */:
+      if (line.startsWith('similarity index ')) {
+        const n = Number.parseInt(line.slice(17), 10)
+        if (Number.isFinite(n)) file.similarity = n
+      }
+      return
+    default:
+      return
+  }
+}
+
+function finalize(pending: Pending): FileDiff | null {
+  const file = pending.file
+  const prefixed = pending.prefixed
+  const minus = stripPrefix(pending.minus, prefixed, 'a/', pending.plus)
+  const plus = stripPrefix(pending.plus, prefixed, 'b/', pending.minus)
+  // `---`/`+++` say /dev/null for an added or deleted file even when the mode lines are missing
+  // (plain diffs never have them).
+  const added = pending.added || pending.minus === null
+  const deleted = pending.deleted || pending.plus === null
+  file.oldPath = added ? null : (pending.renameFrom ?? pending.gitName ?? minus ?? null)
+  file.newPath = deleted ? null : (pending.renameTo ?? pending.gitName ?? plus ?? null)
+  const path = file.newPath ?? file.oldPath
+  if (path === null || path === '') return null
+  file.path = path
+
+  if (added) file.status = 'added'
+  else if (deleted) file.status = 'deleted'
+  else if (pending.copied) file.status = 'copied'
+  else if (pending.renameFrom !== undefined || pending.renameTo !== undefined) {
+    file.status = 'renamed'
+  } else if (
+    !file.binary &&
+    file.hunks.length === 0 &&
+    file.oldMode !== undefined &&
+    file.newMode !== undefined &&
+    file.oldMode !== file.newMode
+  ) {
+    file.status = 'mode-only'
+  }
+
+  if (!sortedHunks(file.hunks)) file.hunks.sort((a, b) => a.oldStart - b.oldStart)
+  return file
+}
+
+/**
+ * Removes the a/ b/ (or --src-prefix / --dst-prefix) component of a `---` / `+++` name. The
+ * `diff --git` line tells whether the diff was made with prefixes; without one (plain diffs),
+ * both names are stripped when they both start with a/ b/, or when they agree after their first
+ * component (`diff -ru old new`).
+ */
+function stripPrefix(
+  name: string | null | undefined,
+  prefixed: boolean | undefined,
+  usual: string,
+  other: string | null | undefined
+): string | null | undefined {
+  if (name === null || name === undefined) return name
+  if (prefixed === false) return name
+  if (prefixed === true) return afterFirstComponent(name) ?? name
+  if (other === null || other === undefined) return name.startsWith(usual) ? name.slice(2) : name
+  const otherUsual = usual === 'a/' ? 'b/' : 'a/'
+  if (name.startsWith(usual) && other.startsWith(otherUsual)) return name.slice(2)
+  const rest = afterFirstComponent(name)
+  return rest !== null && rest === afterFirstComponent(other) ? rest : name
+}
+
+function afterFirstComponent(name: string): string | null {
+  const slash = name.indexOf('/')
+  return slash > 0 && slash < name.length - 1 ? name.slice(slash + 1) : null
+}
+
+function sortedHunks(hunks: Hunk[]): boolean {
+  for (let i = 1; i < hunks.length; i++) {
+    if ((hunks[i] as Hunk).oldStart < (hunks[i - 1] as Hunk).oldStart) return false
+  }
+  return true
+}
+
+/**
+ * Splits the two names of a `diff --git` line when the file was not renamed or copied (a rename
+ * carries its names unambiguously in `rename from` / `rename to`). Unquoted names may contain
+ * spaces, so like `git apply` this accepts a split only where both names are the same path:
+ * `P P` (made with --no-prefix) or `xP yP` (any one-component prefixes, a/ b/ by default).
+ */
+function splitGitNames(names: string): { name: string; prefixed: boolean } | null {
+  let first: string
+  let second: string
+  if (names.charCodeAt(0) === QUOTE) {
+    const q = unquote(names, 0)
+    if (q === null || names.charCodeAt(q.end) !== SPACE) return null
+    first = q.value
+    const rest = parseName(names, q.end + 1)
+    if (rest === null) return null
+    second = rest
+  } else if (names.charCodeAt(names.length - 1) === QUOTE) {
+    // Only a rename mixes an unquoted and a quoted name; its header lines name it.
+    return null
+  } else {
+    const len = names.length
+    if (len % 2 === 1 && names.charCodeAt((len - 1) / 2) === SPACE) {
+      const half = names.slice(0, (len - 1) / 2)
+      if (names.endsWith(half)) return { name: half, prefixed: false }
+    }
+    const firstSlash = names.indexOf('/')
+    if (firstSlash <= 0) return null
+    const tail = names.slice(firstSlash + 1)
+    // Try every space of the first name as the separator; the second name, past its own
+    // prefix, must repeat exactly what came before the space.
+    for (let sp = tail.indexOf(' '); sp !== -1; sp = tail.indexOf(' ', sp + 1)) {
+      const candidate = tail.slice(0, sp)
+      const other = tail.slice(sp + 1)
+      const slash = other.indexOf('/')
+      if (slash > 0 && other.length - slash - 1 === candidate.length && other.endsWith(candidate)) {
+        return { name: candidate, prefixed: true }
+      }
+    }
+    return null
+  }
+  if (first === second) return { name: first, prefixed: false }
+  const a = afterFirstComponent(first)
+  if (a !== null && a === afterFirstComponent(second)) return { name: a, prefixed: true }
+  return null
+}
+
+/**
+ * A path from a header line starting at `at`: C-quoted, or bare up to a tab (git adds a tab
+ * after `---`/`+++` names that contain a space; GNU diff puts the timestamp after one).
+ * `/dev/null` is returned as null.
+ */
+function parseName(line: string, at: number): string | null {
+  let name: string
+  if (line.charCodeAt(at) === QUOTE) {
+    const q = unquote(line, at)
+    name = q === null ? line.slice(at) : q.value
+  } else {
+    const tab = line.indexOf('\t', at)
+    name = tab === -1 ? line.slice(at) : line.slice(at, tab)
+  }
+  return name === '/dev/null' ? null : name
+}
+
+const ESCAPES: Record<string, number> = {
+  a: 7,
+  b: 8,
+  t: TAB,
+  n: 10,
+  v: 11,
+  f: 12,
+  r: 13,
+  '"': QUOTE,
+  '\\': BACKSLASH
+}
+
+/**
+ * Decodes a C-style quoted name as git writes it (`core.quotePath`): octal escapes are raw
+ * bytes, so consecutive ones form UTF-8 sequences and are decoded together.
+ */
+function unquote(s: string, start: number): { value: string; end: number } | null {
+  let out = ''
+  let bytes: number[] = []
+  const flush = (): void => {
+    if (bytes.length > 0) {
+      out += Buffer.from(bytes).toString('utf8')
+      bytes = []
+    }
+  }
+  let i = start + 1
+  while (i < s.length) {
+    const c = s.charCodeAt(i)
+    if (c === QUOTE) {
+      flush()
+      return { value: out, end: i + 1 }
+    }
+    if (c !== BACKSLASH) {
+      flush()
+      out += s[i]
+      i++
+      continue
+    }
+    const e = s.charCodeAt(i + 1)
+    if (e >= DIGIT_0 && e <= 0x37 && isOctal(s, i + 2) && isOctal(s, i + 3)) {
+      bytes.push(
+        ((e - DIGIT_0) << 6) |
+          ((s.charCodeAt(i + 2) - DIGIT_0) << 3) |
+          (s.charCodeAt(i + 3) - DIGIT_0)
+      )
+      i += 4
+      continue
+    }
+    const code = ESCAPES[s.charAt(i + 1)]
+    if (code === undefined) return null
+    bytes.push(code)
+    i += 2
+  }
+  return null
+}
+
+function isOctal(s: string, i: number): boolean {
+  const c = s.charCodeAt(i)
+  return c >= DIGIT_0 && c <= 0x37
+}
+
+/** `@@ -a[,b] +c[,d] @@[ section]`; an omitted count means 1. */
+function parseHunkHeader(line: string): HunkHeader | null {
+  let i = 4
+  const oldStart = readInt(line, i)
+  if (oldStart === null) return null
+  i = oldStart.end
+  let oldLines = 1
+  if (line.charCodeAt(i) === COMMA) {
+    const n = readInt(line, i + 1)
+    if (n === null) return null
+    oldLines = n.value
+    i = n.end
+  }
+  if (line.charCodeAt(i) !== SPACE || line.charCodeAt(i + 1) !== PLUS) return null
+  const newStart = readInt(line, i + 2)
+  if (newStart === null) return null
+  i = newStart.end
+  let newLines = 1
+  if (line.charCodeAt(i) === COMMA) {
+    const n = readInt(line, i + 1)
+    if (n === null) return null
+    newLines = n.value
+    i = n.end
+  }
+  if (!line.startsWith(' @@', i)) return null
+  return {
+    oldStart: oldStart.value,
+    oldLines,
+    newStart: newStart.value,
+    newLines,
+    header: line
+  }
+}
+
+function readInt(s: string, at: number): { value: number; end: number } | null {
+  let value = 0
+  let i = at
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < DIGIT_0 || c > DIGIT_9) break
+    value = value * 10 + (c - DIGIT_0)
+  }
+  return i === at ? null : { value, end: i }
+}
