@@ -10,6 +10,8 @@ const common = {
 }
 
 export default {
+  // A global option: jest ignores it inside `projects`. E2E tests spawn the action and the CLI.
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -27,8 +29,7 @@ export default {
       testMatch: [
         '<rootDir>/__tests__/integration/**/*.test.ts',
         '<rootDir>/__tests__/e2e/**/*.test.ts'
-      ],
-      testTimeout: 120000
+      ]
     }
   ]
 }

@@ -1,9 +1,11 @@
 import * as core from '@actions/core'
 import { readInputs, type Inputs, type Mode } from './inputs.js'
+import { reviewMode } from './modes/review.js'
 import { runMode } from './modes/run.js'
 import type { ModeOutcome } from './modes/outcome.js'
 
 const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
+  review: reviewMode,
   run: runMode
 }
 

@@ -1,0 +1,234 @@
+import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import {
+  hasReviewCommand,
+  isForkPullRequest,
+  readEvent,
+  reviewTrigger,
+  type Payload
+} from '../../src/github/event.js'
+
+interface Definition {
+  name: string
+  examples: Payload[]
+}
+
+const require = createRequire(import.meta.url)
+const definitions = JSON.parse(
+  readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')
+) as Definition[]
+
+/** A real payload from GitHub's examples, deep-copied so a test can change it freely. */
+function example(name: string, action?: string): Payload {
+  const found = definitions
+    .find(d => d.name === name)
+    ?.examples.find(e => action === undefined || e.action === action)
+  if (!found) throw new Error(`no ${name} ${action ?? ''} example`)
+  return structuredClone(found)
+}
+
+function obj(value: unknown): Payload {
+  return value as Payload
+}
+
+/** The issue_comment example is on an issue; this puts it on a pull request. */
+function prComment(body: string): Payload {
+  const payload = example('issue_comment', 'created')
+  const issue = obj(payload.issue)
+  issue.pull_request = {
+    url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1',
+    html_url: 'https://github.com/Codertocat/Hello-World/pull/1',
+    diff_url: 'https://github.com/Codertocat/Hello-World/pull/1.diff',
+    patch_url: 'https://github.com/Codertocat/Hello-World/pull/1.patch'
+  }
+  obj(payload.comment).body = body
+  return payload
+}
+
+describe('reviewTrigger: pull_request', () => {
+  it('runs on synchronize', () => {
+    const payload = example('pull_request', 'synchronize')
+    expect(reviewTrigger('pull_request', payload)).toEqual({
+      run: true,
+      prNumber: payload.number,
+      actor: obj(payload.sender).login
+    })
+  })
+
+  it('runs on opened, reopened and ready_for_review, and for pull_request_target', () => {
+    for (const action of ['opened', 'reopened', 'ready_for_review']) {
+      const payload = example('pull_request', action)
+      obj(payload.pull_request).draft = false
+      expect(reviewTrigger('pull_request_target', payload)).toMatchObject({ run: true })
+    }
+  })
+
+  it('skips other actions, drafts and bots with a reason', () => {
+    expect(reviewTrigger('pull_request', example('pull_request', 'labeled'))).toEqual({
+      run: false,
+      reason: expect.stringContaining("'labeled' does not start a review")
+    })
+
+    const draft = example('pull_request', 'synchronize')
+    obj(draft.pull_request).draft = true
+    expect(reviewTrigger('pull_request', draft)).toEqual({
+      run: false,
+      reason: `pull request #${draft.number} is a draft`
+    })
+
+    const bot = example('pull_request', 'synchronize')
+    obj(bot.sender).login = 'github-actions[bot]'
+    expect(reviewTrigger('pull_request', bot)).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('bot')
+    })
+    const typed = example('pull_request', 'synchronize')
+    obj(typed.sender).type = 'Bot'
+    expect(reviewTrigger('pull_request', typed)).toMatchObject({ run: false })
+  })
+
+  it('lets the pr-number input name the pull request', () => {
+    const payload = example('pull_request', 'synchronize')
+    expect(reviewTrigger('pull_request', payload, { prNumberInput: 42 })).toMatchObject({
+      run: true,
+      prNumber: 42
+    })
+  })
+})
+
+describe('reviewTrigger: issue_comment', () => {
+  it('runs on a /tandem review comment on a pull request, naming the comment and commenter', () => {
+    const payload = prComment('Thanks!\n/tandem review\n')
+    expect(reviewTrigger('issue_comment', payload)).toEqual({
+      run: true,
+      prNumber: obj(payload.issue).number,
+      commentId: obj(payload.comment).id,
+      actor: 'Codertocat'
+    })
+  })
+
+  it('skips a comment on an issue', () => {
+    const payload = example('issue_comment', 'created')
+    obj(payload.comment).body = '/tandem review'
+    expect(reviewTrigger('issue_comment', payload)).toEqual({
+      run: false,
+      reason: expect.stringContaining('is an issue, not a pull request')
+    })
+  })
+
+  it('skips comments without the command, edits and deletions', () => {
+    expect(reviewTrigger('issue_comment', prComment('please review'))).toMatchObject({
+      run: false
+    })
+    const edited = prComment('/tandem review')
+    edited.action = 'edited'
+    expect(reviewTrigger('issue_comment', edited)).toMatchObject({ run: false })
+  })
+
+  it('skips Tandem’s own comments and any bot’s', () => {
+    const own = prComment('<!-- tandem:summary -->\nRun /tandem review again\n/tandem review')
+    expect(reviewTrigger('issue_comment', own)).toEqual({
+      run: false,
+      reason: 'the comment is one of Tandem’s own'
+    })
+    const bot = prComment('/tandem review')
+    obj(bot.sender).login = 'tandem-app[bot]'
+    obj(obj(bot.comment).user).login = 'tandem-app[bot]'
+    expect(reviewTrigger('issue_comment', bot)).toMatchObject({ run: false })
+  })
+
+  it('skips a closed pull request', () => {
+    const payload = prComment('/tandem review')
+    obj(payload.issue).state = 'closed'
+    expect(reviewTrigger('issue_comment', payload)).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('closed')
+    })
+  })
+})
+
+describe('reviewTrigger: other events', () => {
+  it('needs pr-number for workflow_dispatch', () => {
+    const payload = example('workflow_dispatch')
+    expect(reviewTrigger('workflow_dispatch', payload)).toEqual({
+      run: false,
+      reason: "workflow_dispatch needs the 'pr-number' input"
+    })
+    expect(reviewTrigger('workflow_dispatch', payload, { prNumberInput: 7 })).toEqual({
+      run: true,
+      prNumber: 7,
+      actor: obj(payload.sender).login
+    })
+  })
+
+  it('skips an event that names no pull request, unless pr-number does', () => {
+    const push = example('push')
+    expect(reviewTrigger('push', push)).toMatchObject({
+      run: false,
+      reason: expect.stringContaining("event 'push'")
+    })
+    expect(reviewTrigger('push', push, { prNumberInput: 3 })).toMatchObject({
+      run: true,
+      prNumber: 3
+    })
+  })
+})
+
+describe('hasReviewCommand', () => {
+  it.each([
+    ['/tandem review', true],
+    ['  /tandem review please', true],
+    ['LGTM\r\n/tandem review\r\n', true],
+    ['/Tandem Review', true],
+    ['please /tandem review', false],
+    ['> /tandem review', false],
+    ['/tandem reviewer', false],
+    ['/tandem', false],
+    ['Use it like this:\n```\n/tandem review\n```\n', false],
+    ['```\nexample\n```\n/tandem review', true]
+  ])('%j → %s', (body, expected) => {
+    expect(hasReviewCommand(body)).toBe(expected)
+  })
+})
+
+describe('isForkPullRequest', () => {
+  it('compares the head and base repositories', () => {
+    const pr = obj(example('pull_request', 'synchronize').pull_request)
+    expect(isForkPullRequest(pr)).toBe(false)
+    obj(obj(pr.head).repo).full_name = 'mallory/Hello-World'
+    expect(isForkPullRequest(pr)).toBe(true)
+  })
+
+  it('treats a deleted head repository as a fork', () => {
+    const pr = obj(example('pull_request', 'synchronize').pull_request)
+    obj(pr.head).repo = null
+    expect(isForkPullRequest(pr)).toBe(true)
+  })
+})
+
+describe('readEvent', () => {
+  it('reads GITHUB_EVENT_NAME and the payload at GITHUB_EVENT_PATH', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tandem-event-'))
+    const file = path.join(dir, 'event.json')
+    const payload = example('pull_request', 'synchronize')
+    writeFileSync(file, JSON.stringify(payload))
+    expect(readEvent({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: file })).toEqual({
+      eventName: 'pull_request',
+      payload
+    })
+  })
+
+  it('gives an empty payload without a path, and a clear error for a bad file', () => {
+    expect(readEvent({ GITHUB_EVENT_NAME: 'push' })).toEqual({ eventName: 'push', payload: {} })
+    const dir = mkdtempSync(path.join(tmpdir(), 'tandem-event-'))
+    const file = path.join(dir, 'event.json')
+    writeFileSync(file, '{not json')
+    expect(() => readEvent({ GITHUB_EVENT_PATH: file })).toThrow(/is not JSON/)
+    expect(() => readEvent({ GITHUB_EVENT_PATH: path.join(dir, 'missing.json') })).toThrow(
+      /cannot be read/
+    )
+  })
+})

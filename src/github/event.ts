@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs'
+
+export { getCollaboratorPermission, requireWritePermission } from './permissions.js'
+
+export type Payload = Record<string, unknown>
+
+export interface WorkflowEvent {
+  eventName: string
+  payload: Payload
+}
+
+/** The event that started the workflow, as the runner wrote it to GITHUB_EVENT_PATH. */
+export function readEvent(env: NodeJS.ProcessEnv = process.env): WorkflowEvent {
+  const eventName = env.GITHUB_EVENT_NAME?.trim() ?? ''
+  const file = env.GITHUB_EVENT_PATH?.trim()
+  if (!file) return { eventName, payload: {} }
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new Error(`GITHUB_EVENT_PATH ${file} cannot be read: ${(error as Error).message}`)
+  }
+  let payload: unknown
+  try {
+    payload = JSON.parse(text)
+  } catch (error) {
+    throw new Error(`GITHUB_EVENT_PATH ${file} is not JSON: ${(error as Error).message}`)
+  }
+  return { eventName, payload: record(payload) ?? {} }
+}
+
+export type ReviewTrigger =
+  | {
+      run: true
+      prNumber: number
+      /** Who started the run: the PR event's sender or the commenter. */
+      actor: string
+      /**
+       * Set when a `/tandem review` comment started the run. The caller must then check that
+       * `actor` may write to the repository before anything runs (requireWritePermission).
+       */
+      commentId?: number
+    }
+  | { run: false; reason: string }
+
+export interface TriggerOptions {
+  /** The `pr-number` input, if set. */
+  prNumberInput?: number
+}
+
+/** Every comment Tandem writes carries one: a comment of Tandem's never starts a run. */
+export const TANDEM_MARKER = '<!-- tandem:'
+
+const PULL_REQUEST_ACTIONS = ['opened', 'synchronize', 'reopened', 'ready_for_review']
+
+/**
+ * Whether this event should start a review, and of which pull request. Pure: the caller reads
+ * the event (readEvent) and, for a comment command, checks the commenter's permission.
+ */
+export function reviewTrigger(
+  eventName: string,
+  payload: unknown,
+  options: TriggerOptions = {}
+): ReviewTrigger {
+  const event = record(payload) ?? {}
+  const sender = record(event.sender)
+  const senderLogin = text(sender?.login)
+  // Tandem's own pushes and comments (and any other bot's) must never start a loop.
+  if (sender !== undefined && isBot(sender)) {
+    return { run: false, reason: `the event was sent by a bot (${senderLogin ?? 'unknown'})` }
+  }
+
+  switch (eventName) {
+    case 'pull_request':
+    case 'pull_request_target':
+      return pullRequestTrigger(eventName, event, options, senderLogin)
+    case 'issue_comment':
+      return commentTrigger(event)
+    case 'workflow_dispatch':
+      if (options.prNumberInput === undefined) {
+        return { run: false, reason: "workflow_dispatch needs the 'pr-number' input" }
+      }
+      return { run: true, prNumber: options.prNumberInput, actor: senderLogin ?? '' }
+    default:
+      // An explicit pr-number is a clear request, whatever started the workflow.
+      if (options.prNumberInput !== undefined) {
+        return { run: true, prNumber: options.prNumberInput, actor: senderLogin ?? '' }
+      }
+      return {
+        run: false,
+        reason: `event '${eventName || 'unknown'}' does not name a pull request; set 'pr-number' to review one`
+      }
+  }
+}
+
+function pullRequestTrigger(
+  eventName: string,
+  event: Payload,
+  options: TriggerOptions,
+  senderLogin: string | undefined
+): ReviewTrigger {
+  const action = text(event.action) ?? ''
+  if (!PULL_REQUEST_ACTIONS.includes(action)) {
+    return {
+      run: false,
+      reason: `${eventName} '${action}' does not start a review (only ${PULL_REQUEST_ACTIONS.join(', ')})`
+    }
+  }
+  const pr = record(event.pull_request)
+  const prNumber = options.prNumberInput ?? whole(event.number) ?? whole(pr?.number)
+  if (prNumber === undefined) {
+    return { run: false, reason: `the ${eventName} payload carries no pull request number` }
+  }
+  if (pr?.draft === true) {
+    return { run: false, reason: `pull request #${prNumber} is a draft` }
+  }
+  if (pr?.state === 'closed') {
+    return { run: false, reason: `pull request #${prNumber} is closed` }
+  }
+  return { run: true, prNumber, actor: senderLogin ?? text(record(pr?.user)?.login) ?? '' }
+}
+
+function commentTrigger(event: Payload): ReviewTrigger {
+  const action = text(event.action) ?? ''
+  if (action !== 'created') {
+    return { run: false, reason: `issue_comment '${action}' does not start a review` }
+  }
+  const issue = record(event.issue)
+  const comment = record(event.comment)
+  if (issue === undefined || comment === undefined) {
+    return { run: false, reason: 'the issue_comment payload has no issue or comment' }
+  }
+  if (record(issue.pull_request) === undefined) {
+    return { run: false, reason: `#${whole(issue.number) ?? '?'} is an issue, not a pull request` }
+  }
+  const author = record(comment.user)
+  if (author !== undefined && isBot(author)) {
+    return { run: false, reason: `the comment was written by a bot (${text(author.login)})` }
+  }
+  const body = text(comment.body) ?? ''
+  if (body.includes(TANDEM_MARKER)) {
+    return { run: false, reason: 'the comment is one of Tandem’s own' }
+  }
+  if (!hasReviewCommand(body)) {
+    return { run: false, reason: 'the comment holds no /tandem review command' }
+  }
+  const prNumber = whole(issue.number)
+  if (prNumber === undefined) {
+    return { run: false, reason: 'the issue_comment payload carries no pull request number' }
+  }
+  if (issue.state === 'closed') {
+    return { run: false, reason: `pull request #${prNumber} is closed` }
+  }
+  const actor = text(author?.login) ?? text(record(event.sender)?.login) ?? ''
+  const commentId = whole(comment.id)
+  return commentId === undefined
+    ? { run: true, prNumber, actor }
+    : { run: true, prNumber, actor, commentId }
+}
+
+/**
+ * `/tandem review` as a command: at the start of a line (indent allowed), not quoted, not inside
+ * a fenced code block where someone shows how to use it.
+ */
+export function hasReviewCommand(body: string): boolean {
+  const prose = body.replace(/^[ \t]*(```|~~~)[^\n]*\n[\s\S]*?^[ \t]*\1[ \t]*$/gm, '')
+  return /^[ \t]*\/tandem[ \t]+review(?=\s|$)/im.test(prose)
+}
+
+export function isBot(user: { login?: unknown; type?: unknown }): boolean {
+  const login = typeof user.login === 'string' ? user.login : ''
+  return user.type === 'Bot' || login.endsWith('[bot]')
+}
+
+/**
+ * A pull request whose head lives in another repository: its code is untrusted, and its
+ * workflow token is read-only. A head repository that is gone (a deleted fork) counts too.
+ */
+export function isForkPullRequest(pr: unknown): boolean {
+  const pull = record(pr)
+  const base = text(record(record(pull?.base)?.repo)?.full_name)
+  const head = text(record(record(pull?.head)?.repo)?.full_name)
+  if (head === undefined || base === undefined) return true
+  return head.toLowerCase() !== base.toLowerCase()
+}
+
+function record(value: unknown): Payload | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Payload)
+    : undefined
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function whole(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined
+}

@@ -1,0 +1,497 @@
+import { errorBody, httpStatus, mayHaveLanded, type GitHub, type Repo } from './client.js'
+import { isBot, isForkPullRequest } from './event.js'
+
+export {
+  canWrite,
+  getCollaboratorPermission,
+  requireWritePermission,
+  type Permission
+} from './permissions.js'
+
+export interface PullRequest {
+  number: number
+  nodeId: string
+  title: string
+  /** '' when the pull request has no description. */
+  body: string
+  state: 'open' | 'closed'
+  draft: boolean
+  merged: boolean
+  headSha: string
+  headRef: string
+  /** Undefined when the head repository was deleted. */
+  headRepoFullName: string | undefined
+  baseSha: string
+  baseRef: string
+  baseRepoFullName: string
+  author: string
+  isFork: boolean
+  htmlUrl: string
+}
+
+export async function getPullRequest(gh: GitHub, repo: Repo, number: number): Promise<PullRequest> {
+  const { data } = await gh.rest.pulls.get({
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number
+  })
+  return {
+    number: data.number,
+    nodeId: data.node_id,
+    title: data.title,
+    body: data.body ?? '',
+    state: data.state === 'closed' ? 'closed' : 'open',
+    draft: data.draft === true,
+    merged: data.merged === true,
+    headSha: data.head.sha,
+    headRef: data.head.ref,
+    headRepoFullName: data.head.repo?.full_name,
+    baseSha: data.base.sha,
+    baseRef: data.base.ref,
+    baseRepoFullName: data.base.repo.full_name,
+    author: data.user.login,
+    isFork: isForkPullRequest(data),
+    htmlUrl: data.html_url
+  }
+}
+
+/**
+ * The pull request as one unified diff, or undefined when GitHub will not produce it: the diff
+ * media type is refused (406, sometimes 422) above 20,000 lines or 300 files.
+ */
+export async function getPullRequestDiff(
+  gh: GitHub,
+  repo: Repo,
+  number: number
+): Promise<string | undefined> {
+  try {
+    const response = await gh.rest.pulls.get({
+      owner: repo.owner,
+      repo: repo.repo,
+      pull_number: number,
+      mediaType: { format: 'diff' }
+    })
+    // With the diff media type the body is the diff text, whatever the declared type says.
+    const diff: unknown = response.data
+    if (typeof diff !== 'string') throw new Error('GitHub answered the diff request without text')
+    return diff
+  } catch (error) {
+    const status = httpStatus(error)
+    if (status === 406 || status === 422) return undefined
+    throw error
+  }
+}
+
+export interface PullRequestFile {
+  filename: string
+  status: 'added' | 'removed' | 'modified' | 'renamed' | 'copied' | 'changed' | 'unchanged'
+  previousFilename?: string
+  additions: number
+  deletions: number
+  changes: number
+  /** Hunks only (from the first `@@`); absent for binary files and patches too large to show. */
+  patch?: string
+  /** False when GitHub shows the file without a patch: no comment can anchor on it. */
+  hasPatch: boolean
+}
+
+/** Every file of the pull request (GitHub stops listing at 3,000). */
+export async function listPullRequestFiles(
+  gh: GitHub,
+  repo: Repo,
+  number: number
+): Promise<PullRequestFile[]> {
+  const files = await gh.paginate(gh.rest.pulls.listFiles, {
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    per_page: 100
+  })
+  return files.map(file => {
+    const entry: PullRequestFile = {
+      filename: file.filename,
+      status: file.status,
+      additions: file.additions,
+      deletions: file.deletions,
+      changes: file.changes,
+      hasPatch: typeof file.patch === 'string' && file.patch !== ''
+    }
+    if (file.previous_filename !== undefined) entry.previousFilename = file.previous_filename
+    if (entry.hasPatch) entry.patch = file.patch
+    return entry
+  })
+}
+
+/**
+ * Rebuilds a `git diff` text from the files API, for the same parser that reads real diffs.
+ * A changed file without a patch is written as a binary section: it is in the pull request, but
+ * no line of it can take a comment, exactly as GitHub sees it.
+ */
+export function filesToUnifiedDiff(files: PullRequestFile[]): string {
+  const out: string[] = []
+  for (const file of files) {
+    if (file.status === 'unchanged') continue
+    const newPath = file.filename
+    const oldPath = file.previousFilename ?? file.filename
+    const a = quotePath(`a/${oldPath}`)
+    const b = quotePath(`b/${newPath}`)
+    out.push(`diff --git ${a} ${b}`)
+    if (file.status === 'added') out.push('new file mode 100644')
+    if (file.status === 'removed') out.push('deleted file mode 100644')
+    if (oldPath !== newPath) {
+      const verb = file.status === 'copied' ? 'copy' : 'rename'
+      out.push(`${verb} from ${quotePath(oldPath)}`, `${verb} to ${quotePath(newPath)}`)
+    }
+    const minus = file.status === 'added' ? '/dev/null' : a
+    const plus = file.status === 'removed' ? '/dev/null' : b
+    if (file.patch !== undefined && file.patch !== '') {
+      out.push(`--- ${minus}`, `+++ ${plus}`)
+      out.push(file.patch.endsWith('\n') ? file.patch.slice(0, -1) : file.patch)
+    } else if (file.changes > 0 || file.status === 'added' || file.status === 'removed') {
+      out.push(`Binary files ${minus} and ${plus} differ`)
+    }
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`
+}
+
+const C_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\t': '\\t',
+  '\r': '\\r'
+}
+
+// git's C-style quoting, only when a name needs it: spaces alone stay bare, as git prints them.
+function quotePath(name: string): string {
+  let escaped = false
+  let out = ''
+  for (const c of name) {
+    const code = c.charCodeAt(0)
+    const octal =
+      code < 0x20 || code === 0x7f ? `\\${code.toString(8).padStart(3, '0')}` : undefined
+    const escape = C_ESCAPES[c] ?? octal
+    if (escape !== undefined) escaped = true
+    out += escape ?? c
+  }
+  return escaped ? `"${out}"` : name
+}
+
+export interface PostedReviewComment {
+  id: number
+  nodeId: string
+  body: string
+  author: string | undefined
+  authorIsBot: boolean
+  path: string
+  /** Null when the comment no longer sits on the current diff (outdated). */
+  line: number | null
+  startLine: number | null
+  side: 'LEFT' | 'RIGHT' | undefined
+  originalLine: number | undefined
+  inReplyToId: number | undefined
+  reviewId: number | null
+  commitId: string
+  htmlUrl: string
+  createdAt: string
+}
+
+/** Every review comment of the pull request, oldest first. */
+export async function listReviewComments(
+  gh: GitHub,
+  repo: Repo,
+  number: number
+): Promise<PostedReviewComment[]> {
+  const comments = await gh.paginate(gh.rest.pulls.listReviewComments, {
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    per_page: 100
+  })
+  return comments.map(c => ({
+    id: c.id,
+    nodeId: c.node_id,
+    body: c.body,
+    author: c.user?.login,
+    authorIsBot: c.user ? isBot(c.user) : false,
+    path: c.path,
+    line: c.line ?? null,
+    startLine: c.start_line ?? null,
+    side: c.side,
+    originalLine: c.original_line,
+    inReplyToId: c.in_reply_to_id,
+    reviewId: c.pull_request_review_id,
+    commitId: c.commit_id,
+    htmlUrl: c.html_url,
+    createdAt: c.created_at
+  }))
+}
+
+export interface IssueComment {
+  id: number
+  nodeId: string
+  body: string
+  author: string | undefined
+  authorIsBot: boolean
+  htmlUrl: string
+  createdAt: string
+  updatedAt: string
+}
+
+/** Every conversation comment of the pull request, oldest first. */
+export async function listIssueComments(
+  gh: GitHub,
+  repo: Repo,
+  number: number
+): Promise<IssueComment[]> {
+  const comments = await gh.paginate(gh.rest.issues.listComments, {
+    owner: repo.owner,
+    repo: repo.repo,
+    issue_number: number,
+    per_page: 100
+  })
+  return comments.map(c => ({
+    id: c.id,
+    nodeId: c.node_id,
+    body: c.body ?? '',
+    author: c.user?.login,
+    authorIsBot: c.user ? isBot(c.user) : false,
+    htmlUrl: c.html_url,
+    createdAt: c.created_at,
+    updatedAt: c.updated_at
+  }))
+}
+
+export interface Review {
+  id: number
+  nodeId: string
+  body: string
+  state: string
+  commitId: string | null
+  author: string | undefined
+  htmlUrl: string
+  submittedAt: string | undefined
+}
+
+/** Every review of the pull request (pending ones only to their author), oldest first. */
+export async function listReviews(gh: GitHub, repo: Repo, number: number): Promise<Review[]> {
+  const reviews = await gh.paginate(gh.rest.pulls.listReviews, {
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    per_page: 100
+  })
+  return reviews.map(r => ({
+    id: r.id,
+    nodeId: r.node_id,
+    body: r.body,
+    state: r.state,
+    commitId: r.commit_id,
+    author: r.user?.login,
+    htmlUrl: r.html_url,
+    submittedAt: r.submitted_at
+  }))
+}
+
+export type Side = 'LEFT' | 'RIGHT'
+
+export interface ReviewCommentInput {
+  path: string
+  line: number
+  side: Side
+  start_line?: number
+  start_side?: Side
+  body: string
+}
+
+export interface CreateReviewOptions {
+  /** The head SHA that was reviewed: comments are placed on that revision's diff. */
+  commitId: string
+  /** Without an event the review stays pending: visible to its author only, until submitted. */
+  event?: 'COMMENT' | 'REQUEST_CHANGES' | 'APPROVE'
+  body?: string
+  comments?: ReviewCommentInput[]
+}
+
+/** GitHub refused the review as a whole (422): one bad comment is enough. */
+export class ReviewRejectedError extends Error {
+  readonly status = 422
+  constructor(
+    message: string,
+    /** GitHub's `errors`, each as text (the review endpoints answer plain strings). */
+    readonly errors: string[],
+    readonly documentationUrl: string | undefined
+  ) {
+    super(errors.length > 0 ? `${message}: ${errors.join('; ')}` : message)
+    this.name = 'ReviewRejectedError'
+  }
+}
+
+/**
+ * Creates ONE review. Never retried here: a 5xx or a rate limit may answer a review that
+ * landed, so the caller lists the reviews and decides.
+ */
+export async function createReview(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  review: CreateReviewOptions
+): Promise<{ id: number; htmlUrl: string; state: string }> {
+  try {
+    const { data } = await gh.rest.pulls.createReview({
+      owner: repo.owner,
+      repo: repo.repo,
+      pull_number: number,
+      commit_id: review.commitId,
+      ...(review.event === undefined ? {} : { event: review.event }),
+      ...(review.body === undefined ? {} : { body: fitBody(review.body) }),
+      comments: (review.comments ?? []).map(commentPayload),
+      request: { retries: 0 }
+    })
+    return { id: data.id, htmlUrl: data.html_url, state: data.state }
+  } catch (error) {
+    if (httpStatus(error) === 422) throw rejected(error)
+    throw error
+  }
+}
+
+/** Deletes a review that was never submitted (GitHub refuses others). */
+export async function deleteReview(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  reviewId: number
+): Promise<void> {
+  await gh.rest.pulls.deletePendingReview({
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    review_id: reviewId
+  })
+}
+
+// Only the fields GitHub knows: callers may hand richer objects.
+function commentPayload(c: ReviewCommentInput): ReviewCommentInput {
+  const out: ReviewCommentInput = {
+    path: c.path,
+    line: c.line,
+    side: c.side,
+    body: fitBody(c.body)
+  }
+  if (c.start_line !== undefined) {
+    out.start_line = c.start_line
+    out.start_side = c.start_side ?? c.side
+  }
+  return out
+}
+
+function rejected(error: unknown): ReviewRejectedError {
+  const body = errorBody(error) ?? {}
+  const message = typeof body.message === 'string' ? body.message : 'Unprocessable Entity'
+  const errors = Array.isArray(body.errors) ? body.errors.map(describeError) : []
+  const docs = typeof body.documentation_url === 'string' ? body.documentation_url : undefined
+  return new ReviewRejectedError(message, errors, docs)
+}
+
+function describeError(item: unknown): string {
+  if (typeof item === 'string') return item
+  if (typeof item !== 'object' || item === null) return String(item)
+  const fields = item as Record<string, unknown>
+  if (typeof fields.message === 'string') return fields.message
+  return [fields.resource, fields.field, fields.code].filter(v => typeof v === 'string').join(' ')
+}
+
+export interface StickyResult {
+  id: number
+  htmlUrl: string
+  operation: 'created' | 'updated' | 'unchanged'
+}
+
+/**
+ * One conversation comment per marker, edited in place. With GITHUB_TOKEN the action cannot
+ * ask who it is (`GET /user` refuses installation tokens), so the marker finds the comment;
+ * a comment of a bot wins over a person's that happens to carry the marker, and `author`
+ * narrows the choice when the caller knows its own login.
+ */
+export async function upsertStickyComment(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  marker: string,
+  body: string,
+  options: { author?: string } = {}
+): Promise<StickyResult> {
+  const text = fitBody(body.includes(marker) ? body : `${marker}\n${body}`)
+  const comments = (await listIssueComments(gh, repo, number)).filter(c => c.body.includes(marker))
+  const author = options.author?.toLowerCase()
+  const existing =
+    author === undefined
+      ? (comments.find(c => c.authorIsBot) ?? comments[0])
+      : comments.find(c => c.author?.toLowerCase() === author)
+  if (existing === undefined) {
+    try {
+      return await createComment(gh, repo, number, text)
+    } catch (error) {
+      if (!mayHaveLanded(error)) throw error
+      // Another try only if the first one did not land: two summaries would confuse everyone.
+      const landed = (await listIssueComments(gh, repo, number)).find(
+        c => c.body.includes(marker) && sameBody(c.body, text)
+      )
+      if (landed) return { id: landed.id, htmlUrl: landed.htmlUrl, operation: 'created' }
+      return await createComment(gh, repo, number, text)
+    }
+  }
+  if (sameBody(existing.body, text)) {
+    return { id: existing.id, htmlUrl: existing.htmlUrl, operation: 'unchanged' }
+  }
+  const { data } = await gh.rest.issues.updateComment({
+    owner: repo.owner,
+    repo: repo.repo,
+    comment_id: existing.id,
+    body: text
+  })
+  return { id: data.id, htmlUrl: data.html_url, operation: 'updated' }
+}
+
+async function createComment(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  body: string
+): Promise<StickyResult> {
+  const { data } = await gh.rest.issues.createComment({
+    owner: repo.owner,
+    repo: repo.repo,
+    issue_number: number,
+    body,
+    request: { retries: 0 }
+  })
+  return { id: data.id, htmlUrl: data.html_url, operation: 'created' }
+}
+
+// GitHub keeps what it is sent, but editors and the web UI may turn \n into \r\n.
+function sameBody(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/\r\n/g, '\n').trimEnd()
+  return norm(a) === norm(b)
+}
+
+/** GitHub refuses a comment or review body longer than this many characters. */
+export const MAX_BODY_CHARS = 65536
+
+const TRUNCATED = '\n\n…*(truncated: GitHub allows 65,536 characters)*\n'
+
+/**
+ * A body GitHub will accept: cut to the limit, keeping every `<!-- tandem:… -->` marker, since
+ * later runs find their comments and fingerprints by them.
+ */
+export function fitBody(body: string): string {
+  const chars = [...body]
+  if (chars.length <= MAX_BODY_CHARS) return body
+  const markers = [...new Set(body.match(/<!-- tandem:[^\n]*?-->/g) ?? [])]
+  const room = MAX_BODY_CHARS - [...TRUNCATED].length - [...markers.join('\n')].length
+  let head = chars.slice(0, Math.max(0, room)).join('')
+  // A cut inside an HTML comment would hide everything after it, the markers included.
+  const open = head.lastIndexOf('<!--')
+  if (open > head.lastIndexOf('-->')) head = head.slice(0, open)
+  return head + TRUNCATED + markers.filter(m => !head.includes(m)).join('\n')
+}

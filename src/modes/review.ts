@@ -1,0 +1,447 @@
+import * as core from '@actions/core'
+import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
+import { renderSessionSummary } from '../agent/summary.js'
+import { createGitHub, httpStatus, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
+import { readEvent, requireWritePermission, reviewTrigger } from '../github/event.js'
+import {
+  getPullRequest,
+  getPullRequestDiff,
+  listIssueComments,
+  listPullRequestFiles,
+  filesToUnifiedDiff,
+  upsertStickyComment,
+  type PullRequest
+} from '../github/pulls.js'
+import { redactSecrets } from '../github/redact.js'
+import { listReviewThreads, resolveReviewThread, type ReviewThread } from '../github/threads.js'
+import { diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
+import type { Inputs } from '../inputs.js'
+import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
+import { hunkContaining, parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
+import {
+  REVIEW_SCHEMA,
+  SUMMARY_MARKER,
+  atOrAbove,
+  fingerprint,
+  parseReviewOutput,
+  readFingerprints,
+  readReviewedSha,
+  type Finding,
+  type ReviewOutput,
+  type Verdict
+} from '../review/findings.js'
+import { buildReviewPrompt } from '../review/prompt.js'
+import { postReview } from '../review/publish.js'
+import { renderFindingsTable, renderReviewBody, renderSummaryComment } from '../review/render.js'
+import type { ModeOutcome } from './outcome.js'
+
+// Read-only: the reviewer looks, it never changes the checkout.
+export const REVIEWER_TOOLS = [
+  'Read',
+  'Grep',
+  'Glob',
+  'Bash(git diff *)',
+  'Bash(git log *)',
+  'Bash(git show *)'
+]
+
+/** `review`: one reviewer session on a PR diff → ONE review + a sticky summary. */
+export async function reviewMode(inputs: Inputs): Promise<ModeOutcome> {
+  const { eventName, payload } = readEvent()
+  const trigger = reviewTrigger(eventName, payload, { prNumberInput: inputs.prNumber })
+  if (!trigger.run) return skipped(trigger.reason)
+
+  const gh = createGitHub(requireToken(inputs))
+  const repo = repoFromEnv()
+  if (trigger.commentId !== undefined && !(await requireWritePermission(gh, repo, trigger.actor))) {
+    return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`)
+  }
+
+  const pr = await getPullRequest(gh, repo, trigger.prNumber)
+  const context = await core.group('Reading the pull request', () =>
+    readReviewContext(gh, repo, pr, inputs)
+  )
+  const output = await runReviewer(inputs, pr, context)
+  if ('failure' in output) return output.failure
+
+  const { review, report } = output
+  const plan = planReview(review.findings, context.fullDiff, {
+    existingFingerprints: context.postedFingerprints,
+    maxInlineComments: inputs.maxInlineComments
+  })
+  const verdict = effectiveVerdict(review, inputs)
+  const secrets = [inputs.githubToken ?? '', inputs.anthropicApiKey ?? '']
+  const redact = (text: string) => redactSecrets(text, secrets)
+
+  let published: Published
+  let readOnly = false
+  try {
+    published = await core.group('Publishing the review', () =>
+      publish(gh, repo, pr, {
+        plan,
+        review,
+        verdict,
+        inputs,
+        context,
+        redact,
+        costUsd: report.costUsd,
+        numTurns: report.numTurns
+      })
+    )
+  } catch (error) {
+    // A PR from a fork gets a read-only GITHUB_TOKEN: the review goes to this run instead.
+    if (httpStatus(error) !== 403) throw error
+    readOnly = true
+    core.warning(
+      `The token cannot write to pull request #${pr.number} (${(error as Error).message}); this is ` +
+        'what a pull request from a fork gets. The review is in the job summary and annotations.'
+    )
+    annotateFindings(review.findings, redact)
+    published = {
+      reviewId: undefined,
+      inlineCount: 0,
+      summaryCommentId: undefined,
+      placement: new Map(review.findings.map(f => [f, 'job summary (read-only token)']))
+    }
+  }
+  if (!readOnly) {
+    const resolved = await core.group('Resolving threads the review no longer reports', () =>
+      resolveFixedThreads(gh, context, review.findings)
+    )
+    core.info(`Resolved ${resolved} thread(s)`)
+  }
+
+  await appendJobSummary(
+    renderSessionSummary(report, 'Tandem · reviewer session') +
+      '\n' +
+      renderFindingsTable({ verdict, findings: review.findings, placement: published.placement }) +
+      (readOnly ? `\n${redact(review.summary)}\n` : '')
+  )
+  const failing = inputs.failOn
+    ? review.findings.filter(finding => atOrAbove(finding.severity, inputs.failOn!))
+    : []
+  return {
+    outputs: {
+      ...sessionOutputs(report),
+      'review-id': published.reviewId ? String(published.reviewId) : '',
+      verdict,
+      findings: JSON.stringify(review.findings),
+      'findings-count': String(review.findings.length),
+      'inline-comments': String(published.inlineCount),
+      'summary-comment-id': published.summaryCommentId ? String(published.summaryCommentId) : ''
+    },
+    failure:
+      failing.length > 0
+        ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)`
+        : undefined
+  }
+}
+
+interface ReviewContext {
+  fullDiff: ParsedDiff
+  reviewDiff: ParsedDiff
+  sinceSha: string | undefined
+  threads: ReviewThread[]
+  postedFingerprints: Set<string>
+  summaryBody: string | undefined
+}
+
+async function readReviewContext(
+  gh: GitHub,
+  repo: Repo,
+  pr: PullRequest,
+  inputs: Inputs
+): Promise<ReviewContext> {
+  const cwd = inputs.workingDirectory
+  const fullDiff = parseUnifiedDiff(await pullRequestDiff(gh, repo, pr, cwd))
+  // Markers are trusted only in comments written by a bot (Tandem's token is one): anyone who
+  // can comment could otherwise plant a reviewed SHA or fingerprints to hide findings.
+  const summary = (await listIssueComments(gh, repo, pr.number)).find(
+    c => c.authorIsBot && c.body.includes(SUMMARY_MARKER)
+  )
+  const threads = (await listReviewThreads(gh, repo, pr.number)).filter(
+    thread => thread.comments[0]?.authorIsBot === true
+  )
+  const postedFingerprints = new Set<string>([
+    ...readFingerprints(summary?.body ?? ''),
+    ...threads.flatMap(thread => readFingerprints(thread.comments[0]?.body ?? ''))
+  ])
+
+  let reviewDiff = fullDiff
+  let sinceSha: string | undefined
+  const lastSha = summary?.body ? readReviewedSha(summary.body) : undefined
+  if (inputs.incremental && lastSha && lastSha !== pr.headSha) {
+    if (
+      (await ensureCommits(cwd, [lastSha, pr.headSha])) &&
+      (await isAncestor(cwd, lastSha, pr.headSha))
+    ) {
+      reviewDiff = parseUnifiedDiff(await diffBetween(cwd, lastSha, pr.headSha))
+      sinceSha = lastSha
+      core.info(`Incremental review: ${reviewDiff.files.length} file(s) changed since ${lastSha}`)
+    } else {
+      core.info(
+        `${lastSha} is not an ancestor of ${pr.headSha} (force-push?): reviewing everything`
+      )
+    }
+  }
+  core.info(
+    `${fullDiff.files.length} file(s) in the pull request; ${threads.length} review thread(s)`
+  )
+  return { fullDiff, reviewDiff, sinceSha, threads, postedFingerprints, summaryBody: summary?.body }
+}
+
+/** The PR diff from the checkout; then the API's diff; then the paginated files API. */
+async function pullRequestDiff(
+  gh: GitHub,
+  repo: Repo,
+  pr: PullRequest,
+  cwd: string
+): Promise<string> {
+  try {
+    if (await ensureCommits(cwd, [pr.baseSha, pr.headSha])) {
+      const base = await mergeBase(cwd, pr.baseSha, pr.headSha)
+      if (base) return await diffBetween(cwd, base, pr.headSha)
+    }
+    core.info('The checkout lacks the PR commits; asking the API for the diff')
+  } catch (error) {
+    core.info(`git diff failed (${(error as Error).message}); asking the API for the diff`)
+  }
+  const apiDiff = await getPullRequestDiff(gh, repo, pr.number)
+  if (apiDiff !== undefined) return apiDiff
+  core.info('The diff is too large for the API; reading the files API instead')
+  return filesToUnifiedDiff(await listPullRequestFiles(gh, repo, pr.number))
+}
+
+async function runReviewer(
+  inputs: Inputs,
+  pr: PullRequest,
+  context: ReviewContext
+): Promise<
+  { review: ReviewOutput; report: Awaited<ReturnType<typeof runAgent>> } | { failure: ModeOutcome }
+> {
+  const openFindings = context.threads
+    .filter(
+      thread => !thread.isResolved && readFingerprints(thread.comments[0]?.body ?? '').length > 0
+    )
+    .map(thread => ({
+      path: thread.path,
+      line: thread.line ?? 0,
+      severity: 'minor' as const,
+      title: firstLine(thread.comments[0]!.body)
+    }))
+  const prompt = buildReviewPrompt({
+    repository: `${pr.baseRepoFullName}`,
+    pr: {
+      number: pr.number,
+      title: pr.title,
+      body: pr.body,
+      baseRef: pr.baseRef,
+      headRef: pr.headRef
+    },
+    diff: context.reviewDiff,
+    sinceSha: context.sinceSha,
+    headSha: pr.headSha,
+    openFindings,
+    instructions: inputs.prompt
+  })
+  const agent = await prepareAgent(inputs)
+  const report = await runAgent(agent, {
+    label: 'reviewer',
+    prompt,
+    allowedTools: REVIEWER_TOOLS,
+    permissionMode: 'dontAsk',
+    jsonSchema: REVIEW_SCHEMA,
+    // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
+    settingSources: pr.isFork ? 'user' : undefined
+  })
+  for (const denial of report.denials)
+    core.warning(`The reviewer was denied ${denial.tool} ${denial.input}`.trim())
+  if (report.conclusion !== 'success') {
+    await appendJobSummary(renderSessionSummary(report, 'Tandem · reviewer session'))
+    return {
+      failure: {
+        outputs: sessionOutputs(report),
+        failure: `The reviewer session ended with '${report.conclusion}': ${report.errors.join('; ') || 'no structured output'}`
+      }
+    }
+  }
+  try {
+    return { review: parseReviewOutput(report.structuredOutput), report }
+  } catch (error) {
+    return { failure: { outputs: sessionOutputs(report), failure: (error as Error).message } }
+  }
+}
+
+/** The reviewer's verdict, never milder than its own findings warrant. */
+function effectiveVerdict(review: ReviewOutput, inputs: Inputs): Verdict {
+  if (review.findings.some(f => atOrAbove(f.severity, inputs.blockingSeverity)))
+    return 'request_changes'
+  if (review.verdict === 'request_changes') return 'request_changes'
+  return review.findings.length > 0 ? 'comment' : review.verdict
+}
+
+interface Published {
+  reviewId: number | undefined
+  inlineCount: number
+  summaryCommentId: number | undefined
+  placement: Map<Finding, string>
+}
+
+async function publish(
+  gh: GitHub,
+  repo: Repo,
+  pr: PullRequest,
+  args: {
+    plan: ReviewPlan
+    review: ReviewOutput
+    verdict: Verdict
+    inputs: Inputs
+    context: ReviewContext
+    redact: (text: string) => string
+    costUsd: number
+    numTurns: number
+  }
+): Promise<Published> {
+  const { plan, review, inputs, redact } = args
+  const placement = new Map<Finding, string>()
+  for (const item of plan.alreadyPosted) placement.set(item.finding, 'already on the PR')
+  let reviewId: number | undefined
+  let reviewUrl: string | undefined
+  let inline = plan.inline
+  let unanchored = plan.unanchored
+  if (inline.length > 0 || unanchored.length > 0) {
+    const event =
+      inputs.reviewEvent === 'auto' && args.verdict === 'request_changes'
+        ? 'REQUEST_CHANGES'
+        : 'COMMENT'
+    const posted = await postReview(gh, repo, pr.number, {
+      commitId: pr.headSha,
+      event,
+      inline: inline.map(item => ({
+        ...item,
+        comment: { ...item.comment, body: redact(item.comment.body) }
+      })),
+      unanchored,
+      renderBody: off => redact(renderReviewBody({ summary: review.summary, unanchored: off }))
+    })
+    reviewId = posted.id
+    reviewUrl = posted.url
+    inline = posted.inline
+    unanchored = posted.unanchored
+    core.info(
+      `Posted review ${posted.id}: ${inline.length} inline comment(s), ${unanchored.length} in the body`
+    )
+  } else {
+    core.info('Nothing new to post: every finding is already on the pull request')
+  }
+  for (const item of inline) placement.set(item.finding, 'inline')
+  for (const item of unanchored) placement.set(item.finding, `summary (${item.reason})`)
+
+  // A finding listed off the diff by an earlier run and reported again stays listed: the
+  // summary is replaced on every run, and nothing may drop out of it while still reported.
+  const threadFingerprints = new Set(
+    args.context.threads.flatMap(thread => readFingerprints(thread.comments[0]?.body ?? ''))
+  )
+  const stillListed = plan.alreadyPosted
+    .filter(item => !threadFingerprints.has(item.fingerprint))
+    .map(item => ({
+      ...item,
+      reason: whyNotAnchorable(item.finding, args.context.fullDiff) ?? 'listed by an earlier review'
+    }))
+  // Fingerprints listed by earlier runs and not reported now are kept (hidden), so a finding
+  // that comes back later is recognised and not posted a second time.
+  const carried = readFingerprints(args.context.summaryBody ?? '')
+  const listed = [...unanchored, ...stillListed]
+  const body = redact(
+    renderSummaryComment({
+      verdict: args.verdict,
+      summary: review.summary,
+      findings: review.findings,
+      unanchored: listed,
+      inlineCount: inline.length,
+      alreadyPostedCount: plan.alreadyPosted.length,
+      headSha: pr.headSha,
+      sinceSha: args.context.sinceSha,
+      reviewUrl,
+      costUsd: args.costUsd,
+      numTurns: args.numTurns
+    }) +
+      carriedMarkers(
+        carried,
+        listed.map(item => item.fingerprint)
+      )
+  )
+  const summary = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body)
+  core.info(`Summary comment ${summary.id}: ${summary.operation}`)
+  return { reviewId, inlineCount: inline.length, summaryCommentId: summary.id, placement }
+}
+
+function carriedMarkers(previous: string[], current: string[]): string {
+  const extra = previous.filter(fp => !current.includes(fp))
+  return extra.length > 0
+    ? extra.map(fp => `<!-- tandem:finding fp=${fp} -->`).join('\n') + '\n'
+    : ''
+}
+
+/**
+ * Resolves Tandem's own open threads that this review no longer reports and whose lines the
+ * new commits changed: the finding was most likely fixed. Threads of people are never touched.
+ */
+async function resolveFixedThreads(
+  gh: GitHub,
+  context: ReviewContext,
+  findings: Finding[]
+): Promise<number> {
+  const reported = new Set(findings.map(finding => fingerprint(finding)))
+  let resolved = 0
+  for (const thread of context.threads) {
+    if (thread.isResolved) continue
+    const fps = readFingerprints(thread.comments[0]?.body ?? '')
+    if (fps.length === 0 || fps.some(fp => reported.has(fp))) continue
+    if (!thread.isOutdated && !linesChanged(context, thread)) continue
+    await resolveReviewThread(gh, thread.id)
+    resolved++
+  }
+  return resolved
+}
+
+function linesChanged(context: ReviewContext, thread: ReviewThread): boolean {
+  if (!context.sinceSha || thread.line === null || thread.line === undefined) return false
+  const file = context.reviewDiff.byPath.get(thread.path)
+  return file !== undefined && hunkContaining(file, thread.line, 'RIGHT') !== undefined
+}
+
+/** Each finding as an annotation on its file and line, for runs that cannot comment. */
+function annotateFindings(findings: Finding[], redact: (text: string) => string): void {
+  for (const finding of findings) {
+    const properties = {
+      title: redact(`[${finding.severity}] ${finding.title}`),
+      file: finding.path,
+      startLine: finding.start_line ?? finding.line,
+      endLine: finding.line
+    }
+    if (atOrAbove(finding.severity, 'major')) core.warning(redact(finding.body), properties)
+    else core.notice(redact(finding.body), properties)
+  }
+}
+
+function skipped(reason: string): ModeOutcome {
+  core.info(`Skipping: ${reason}`)
+  return { outputs: { conclusion: 'skipped' } }
+}
+
+function requireToken(inputs: Inputs): string {
+  if (!inputs.githubToken) {
+    throw new Error(
+      "Input 'github-token' is empty: review mode needs a token to read and comment on the pull request"
+    )
+  }
+  return inputs.githubToken
+}
+
+function firstLine(body: string): string {
+  return body
+    .split('\n')[0]!
+    .replace(/\*\*[^*]+\*\* · /, '')
+    .trim()
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto'
+import { SEVERITIES, type Severity } from '../inputs.js'
+
+export type Side = 'LEFT' | 'RIGHT'
+export type Verdict = 'approve' | 'comment' | 'request_changes'
+
+/** One finding as the reviewer reports it (CONTRACT.md, "The reviewer's structured output"). */
+export interface Finding {
+  path: string
+  line: number
+  start_line?: number
+  side?: Side
+  severity: Severity
+  title: string
+  body: string
+  suggestion?: string
+}
+
+export interface ReviewOutput {
+  summary: string
+  verdict: Verdict
+  findings: Finding[]
+}
+
+/** The schema handed to the reviewer with --json-schema; public, see CONTRACT.md. */
+export const REVIEW_SCHEMA = {
+  type: 'object',
+  required: ['summary', 'verdict', 'findings'],
+  properties: {
+    summary: { type: 'string' },
+    verdict: { enum: ['approve', 'comment', 'request_changes'] },
+    findings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'line', 'severity', 'title', 'body'],
+        properties: {
+          path: { type: 'string' },
+          line: { type: 'integer', minimum: 1 },
+          start_line: { type: 'integer', minimum: 1 },
+          side: { enum: ['RIGHT', 'LEFT'] },
+          severity: { enum: ['critical', 'major', 'minor', 'nit'] },
+          title: { type: 'string' },
+          body: { type: 'string' },
+          suggestion: { type: 'string' }
+        }
+      }
+    }
+  }
+} as const
+
+/**
+ * Checks the reviewer's structured output. The CLI already enforces the schema, but a review
+ * posted from a malformed object would be wrong in public, so every field is checked again.
+ */
+export function parseReviewOutput(value: unknown): ReviewOutput {
+  if (!isRecord(value)) throw new Error('the reviewer returned no structured output object')
+  const { summary, verdict, findings } = value
+  if (typeof summary !== 'string') throw new Error('review output: "summary" must be a string')
+  if (verdict !== 'approve' && verdict !== 'comment' && verdict !== 'request_changes') {
+    throw new Error(`review output: "verdict" has value ${JSON.stringify(verdict)}`)
+  }
+  if (!Array.isArray(findings)) throw new Error('review output: "findings" must be an array')
+  return { summary, verdict, findings: findings.map((item, i) => parseFinding(item, i)) }
+}
+
+function parseFinding(item: unknown, index: number): Finding {
+  const where = `review output: findings[${index}]`
+  if (!isRecord(item)) throw new Error(`${where} must be an object`)
+  const text = (key: string): string => {
+    const value = item[key]
+    if (typeof value !== 'string') throw new Error(`${where}.${key} must be a string`)
+    return value
+  }
+  const lineNumber = (key: string): number | undefined => {
+    const value = item[key]
+    if (value === undefined) return undefined
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new Error(`${where}.${key} must be a whole number ≥ 1, got ${JSON.stringify(value)}`)
+    }
+    return value
+  }
+  const severity = text('severity') as Severity
+  if (!SEVERITIES.includes(severity)) {
+    throw new Error(`${where}.severity has value ${JSON.stringify(severity)}`)
+  }
+  const side = item.side
+  if (side !== undefined && side !== 'LEFT' && side !== 'RIGHT') {
+    throw new Error(`${where}.side has value ${JSON.stringify(side)}`)
+  }
+  const finding: Finding = {
+    path: text('path'),
+    line: lineNumber('line')!,
+    severity,
+    title: text('title'),
+    body: text('body')
+  }
+  if (finding.line === undefined) throw new Error(`${where}.line is required`)
+  const startLine = lineNumber('start_line')
+  if (startLine !== undefined && startLine !== finding.line) finding.start_line = startLine
+  if (side) finding.side = side
+  if (item.suggestion !== undefined) finding.suggestion = text('suggestion')
+  return finding
+}
+
+/** Index in SEVERITIES: 0 is the most severe. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity)
+}
+
+export function atOrAbove(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) <= severityRank(threshold)
+}
+
+/**
+ * A finding's identity across runs: its file and what it says, never its line number, so a
+ * finding that moves with the code is still recognised (and not posted again).
+ */
+export function fingerprint(finding: Pick<Finding, 'path' | 'title' | 'side'>): string {
+  // Letters and digits of any script: an ASCII-only class would reduce a title written in,
+  // say, Japanese to '' and give every such finding in a file the same fingerprint.
+  const normalizedTitle = finding.title
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+  const path = finding.path.replace(/^\.?\//, '')
+  return createHash('sha256')
+    .update(`${path}\0${finding.side ?? 'RIGHT'}\0${normalizedTitle}`)
+    .digest('hex')
+    .slice(0, 16)
+}
+
+export const SUMMARY_MARKER = '<!-- tandem:summary -->'
+
+export function findingMarker(fp: string): string {
+  return `<!-- tandem:finding fp=${fp} -->`
+}
+
+export function reviewedMarker(sha: string): string {
+  return `<!-- tandem:reviewed sha=${sha} -->`
+}
+
+/** Every fingerprint marker in a comment body. */
+export function readFingerprints(body: string): string[] {
+  return [...body.matchAll(/<!-- tandem:finding fp=([0-9a-f]+) -->/g)].map(match => match[1]!)
+}
+
+export function readReviewedSha(body: string): string | undefined {
+  return /<!-- tandem:reviewed sha=([0-9a-f]{7,64}) -->/.exec(body)?.[1]
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

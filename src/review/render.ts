@@ -1,0 +1,154 @@
+import { SEVERITIES, type Severity } from '../inputs.js'
+import { severityLabel, type PlacedFinding, type UnanchoredFinding } from './anchor.js'
+import {
+  SUMMARY_MARKER,
+  findingMarker,
+  reviewedMarker,
+  type Finding,
+  type Verdict
+} from './findings.js'
+import { fenced } from './prompt.js'
+
+export interface SummaryInput {
+  verdict: Verdict
+  summary: string
+  /** Every finding the reviewer reported this run, wherever it went. */
+  findings: Finding[]
+  unanchored: UnanchoredFinding[]
+  inlineCount: number
+  alreadyPostedCount: number
+  headSha: string
+  sinceSha?: string
+  reviewUrl?: string
+  costUsd: number
+  numTurns: number
+  /** Set when the review could not be posted (fork PR with a read-only token, …). */
+  notice?: string
+}
+
+const VERDICT_TEXT: Record<Verdict, string> = {
+  approve: '✅ Looks good',
+  comment: '💬 Comments',
+  request_changes: '🛑 Changes requested'
+}
+
+export function countBySeverity(findings: Pick<Finding, 'severity'>[]): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map(s => [s, 0])) as Record<Severity, number>
+  for (const finding of findings) counts[finding.severity]++
+  return counts
+}
+
+function countsLine(findings: Finding[]): string {
+  if (findings.length === 0) return 'No findings.'
+  const counts = countBySeverity(findings)
+  return SEVERITIES.filter(s => counts[s] > 0)
+    .map(s => `${counts[s]} ${severityLabel(s)}`)
+    .join(' · ')
+}
+
+/** A finding that could not be placed on a line, as a list entry that keeps all it said. */
+export function renderUnanchored(item: UnanchoredFinding): string {
+  const { finding } = item
+  const where = finding.start_line
+    ? `${finding.path}:${finding.start_line}-${finding.line}`
+    : `${finding.path}:${finding.line}`
+  const lines = [
+    `- **${severityLabel(finding.severity)}** · ${finding.title.trim()} — \`${where}\` _(${item.reason})_`,
+    '',
+    indent(finding.body.trim())
+  ]
+  if (finding.suggestion !== undefined) {
+    lines.push('', indent(`Suggested replacement:\n\n${fenced(finding.suggestion, '')}`))
+  }
+  lines.push(indent(findingMarker(item.fingerprint)))
+  return lines.join('\n')
+}
+
+/** The body of the one pull request review: summary plus what could not go inline. */
+export function renderReviewBody(input: {
+  summary: string
+  unanchored: UnanchoredFinding[]
+}): string {
+  const parts = [`### Tandem review`, '', input.summary.trim() || 'No summary.']
+  if (input.unanchored.length > 0) {
+    parts.push(
+      '',
+      `**Findings that could not be placed on a changed line (${input.unanchored.length})**`,
+      ''
+    )
+    parts.push(...input.unanchored.map(renderUnanchored))
+  }
+  return parts.join('\n')
+}
+
+/** The sticky summary comment, replaced on every run; found again by SUMMARY_MARKER. */
+export function renderSummaryComment(input: SummaryInput): string {
+  const parts = [
+    SUMMARY_MARKER,
+    `## Tandem review: ${VERDICT_TEXT[input.verdict]}`,
+    '',
+    input.summary.trim() || 'No summary.',
+    '',
+    `**Findings:** ${countsLine(input.findings)}`,
+    ''
+  ]
+  const facts = [
+    `${input.inlineCount} new inline comment(s)`,
+    `${input.alreadyPostedCount} already on the PR`,
+    `${input.unanchored.length} listed below`
+  ]
+  parts.push(`_${facts.join(' · ')}_`)
+  if (input.notice) parts.push('', `> [!NOTE]\n> ${input.notice}`)
+  if (input.unanchored.length > 0) {
+    parts.push('', `### Not on a changed line`, '', ...input.unanchored.map(renderUnanchored))
+  }
+  const scope = input.sinceSha
+    ? `changes since \`${input.sinceSha.slice(0, 7)}\``
+    : 'the whole pull request'
+  parts.push(
+    '',
+    `<sub>Reviewed ${scope} at \`${input.headSha.slice(0, 7)}\`` +
+      (input.reviewUrl ? ` · [review](${input.reviewUrl})` : '') +
+      ` · ${input.numTurns} turns · $${input.costUsd.toFixed(4)}</sub>`,
+    reviewedMarker(input.headSha)
+  )
+  return parts.join('\n') + '\n'
+}
+
+/** The job summary: verdict and one row per finding, with where it went. */
+export function renderFindingsTable(input: {
+  verdict: Verdict
+  findings: Finding[]
+  placement: Map<Finding, string>
+}): string {
+  const lines = [
+    `### Review: ${VERDICT_TEXT[input.verdict]}`,
+    '',
+    `**Findings:** ${countsLine(input.findings)}`
+  ]
+  if (input.findings.length > 0) {
+    lines.push('', '| Severity | Location | Finding | Posted |', '|---|---|---|---|')
+    for (const finding of input.findings) {
+      const where = finding.start_line
+        ? `${finding.path}:${finding.start_line}-${finding.line}`
+        : `${finding.path}:${finding.line}`
+      lines.push(
+        `| ${severityLabel(finding.severity)} | \`${cell(where)}\` | ${cell(finding.title)} | ${cell(input.placement.get(finding) ?? '')} |`
+      )
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim()
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map(line => (line ? `  ${line}` : line))
+    .join('\n')
+}
+
+export type { PlacedFinding }
