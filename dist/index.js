@@ -25729,6 +25729,16 @@ function readInputs() {
   return parseInputs(read, process.env);
 }
 
+// src/modes/address.ts
+async function addressMode(_inputs) {
+  throw new Error("mode 'address' is not implemented yet");
+}
+
+// src/modes/pair.ts
+async function pairMode(_inputs) {
+  throw new Error("mode 'pair' is not implemented yet");
+}
+
 // src/agent/launch.ts
 import { randomBytes } from "node:crypto";
 import { tmpdir as tmpdir2 } from "node:os";
@@ -32764,13 +32774,18 @@ async function reviewMode(inputs) {
   if (trigger.commentId !== void 0 && !await requireWritePermission(gh, repo, trigger.actor)) {
     return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
   }
-  const pr = await getPullRequest(gh, repo, trigger.prNumber);
+  return (await reviewPullRequest(inputs, gh, repo, trigger.prNumber)).outcome;
+}
+async function reviewPullRequest(inputs, gh, repo, prNumber) {
+  const pr = await getPullRequest(gh, repo, prNumber);
   const context3 = await group(
     "Reading the pull request",
     () => readReviewContext(gh, repo, pr, inputs)
   );
   const output = await runReviewer(inputs, pr, context3);
-  if ("failure" in output) return output.failure;
+  if ("failure" in output) {
+    return { outcome: output.failure, blocking: [], costUsd: output.costUsd };
+  }
   const { review, report } = output;
   const plan = planReview(review.findings, context3.fullDiff, {
     existingFingerprints: context3.postedFingerprints,
@@ -32822,7 +32837,7 @@ ${redact(review.summary)}
 ` : "")
   );
   const failing = inputs.failOn ? review.findings.filter((finding) => atOrAbove(finding.severity, inputs.failOn)) : [];
-  return {
+  const outcome = {
     outputs: {
       ...sessionOutputs(report),
       "review-id": published.reviewId ? String(published.reviewId) : "",
@@ -32833,6 +32848,13 @@ ${redact(review.summary)}
       "summary-comment-id": published.summaryCommentId ? String(published.summaryCommentId) : ""
     },
     failure: failing.length > 0 ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)` : void 0
+  };
+  return {
+    outcome,
+    review,
+    verdict,
+    blocking: review.findings.filter((f) => atOrAbove(f.severity, inputs.blockingSeverity)),
+    costUsd: report.costUsd
   };
 }
 async function readReviewContext(gh, repo, pr, inputs) {
@@ -32921,6 +32943,7 @@ async function runReviewer(inputs, pr, context3) {
   if (report.conclusion !== "success") {
     await appendJobSummary(renderSessionSummary(report, "Tandem \xB7 reviewer session"));
     return {
+      costUsd: report.costUsd,
       failure: {
         outputs: sessionOutputs(report),
         failure: `The reviewer session ended with '${report.conclusion}': ${report.errors.join("; ") || "no structured output"}`
@@ -32930,7 +32953,10 @@ async function runReviewer(inputs, pr, context3) {
   try {
     return { review: parseReviewOutput(report.structuredOutput), report };
   } catch (error2) {
-    return { failure: { outputs: sessionOutputs(report), failure: error2.message } };
+    return {
+      costUsd: report.costUsd,
+      failure: { outputs: sessionOutputs(report), failure: error2.message }
+    };
   }
 }
 function effectiveVerdict(review, inputs) {
@@ -33072,9 +33098,17 @@ async function runMode(inputs) {
   };
 }
 
+// src/modes/write.ts
+async function writeMode(_inputs) {
+  throw new Error("mode 'write' is not implemented yet");
+}
+
 // src/main.ts
 var MODES2 = {
   review: reviewMode,
+  write: writeMode,
+  address: addressMode,
+  pair: pairMode,
   run: runMode
 };
 async function run() {

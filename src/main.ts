@@ -1,11 +1,17 @@
 import * as core from '@actions/core'
 import { readInputs, type Inputs, type Mode } from './inputs.js'
+import { addressMode } from './modes/address.js'
+import { pairMode } from './modes/pair.js'
 import { reviewMode } from './modes/review.js'
 import { runMode } from './modes/run.js'
+import { writeMode } from './modes/write.js'
 import type { ModeOutcome } from './modes/outcome.js'
 
 const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
   review: reviewMode,
+  write: writeMode,
+  address: addressMode,
+  pair: pairMode,
   run: runMode
 }
 

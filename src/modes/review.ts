@@ -56,13 +56,35 @@ export async function reviewMode(inputs: Inputs): Promise<ModeOutcome> {
   if (trigger.commentId !== undefined && !(await requireWritePermission(gh, repo, trigger.actor))) {
     return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`)
   }
+  return (await reviewPullRequest(inputs, gh, repo, trigger.prNumber)).outcome
+}
 
-  const pr = await getPullRequest(gh, repo, trigger.prNumber)
+/** What one review of a pull request produced; `pair` reads it to decide on another round. */
+export interface ReviewRound {
+  outcome: ModeOutcome
+  /** Undefined when the reviewer failed (no structured output): a failed review, not an empty one. */
+  review?: ReviewOutput
+  verdict?: Verdict
+  /** Findings at or above blocking-severity. */
+  blocking: Finding[]
+  costUsd: number
+}
+
+/** Reviews one pull request and publishes the result: the whole of review mode after the trigger. */
+export async function reviewPullRequest(
+  inputs: Inputs,
+  gh: GitHub,
+  repo: Repo,
+  prNumber: number
+): Promise<ReviewRound> {
+  const pr = await getPullRequest(gh, repo, prNumber)
   const context = await core.group('Reading the pull request', () =>
     readReviewContext(gh, repo, pr, inputs)
   )
   const output = await runReviewer(inputs, pr, context)
-  if ('failure' in output) return output.failure
+  if ('failure' in output) {
+    return { outcome: output.failure, blocking: [], costUsd: output.costUsd }
+  }
 
   const { review, report } = output
   const plan = planReview(review.findings, context.fullDiff, {
@@ -120,7 +142,7 @@ export async function reviewMode(inputs: Inputs): Promise<ModeOutcome> {
   const failing = inputs.failOn
     ? review.findings.filter(finding => atOrAbove(finding.severity, inputs.failOn!))
     : []
-  return {
+  const outcome: ModeOutcome = {
     outputs: {
       ...sessionOutputs(report),
       'review-id': published.reviewId ? String(published.reviewId) : '',
@@ -134,6 +156,13 @@ export async function reviewMode(inputs: Inputs): Promise<ModeOutcome> {
       failing.length > 0
         ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)`
         : undefined
+  }
+  return {
+    outcome,
+    review,
+    verdict,
+    blocking: review.findings.filter(f => atOrAbove(f.severity, inputs.blockingSeverity)),
+    costUsd: report.costUsd
   }
 }
 
@@ -217,7 +246,8 @@ async function runReviewer(
   pr: PullRequest,
   context: ReviewContext
 ): Promise<
-  { review: ReviewOutput; report: Awaited<ReturnType<typeof runAgent>> } | { failure: ModeOutcome }
+  | { review: ReviewOutput; report: Awaited<ReturnType<typeof runAgent>> }
+  | { failure: ModeOutcome; costUsd: number }
 > {
   const openFindings = context.threads
     .filter(
@@ -259,6 +289,7 @@ async function runReviewer(
   if (report.conclusion !== 'success') {
     await appendJobSummary(renderSessionSummary(report, 'Tandem · reviewer session'))
     return {
+      costUsd: report.costUsd,
       failure: {
         outputs: sessionOutputs(report),
         failure: `The reviewer session ended with '${report.conclusion}': ${report.errors.join('; ') || 'no structured output'}`
@@ -268,7 +299,10 @@ async function runReviewer(
   try {
     return { review: parseReviewOutput(report.structuredOutput), report }
   } catch (error) {
-    return { failure: { outputs: sessionOutputs(report), failure: (error as Error).message } }
+    return {
+      costUsd: report.costUsd,
+      failure: { outputs: sessionOutputs(report), failure: (error as Error).message }
+    }
   }
 }
 
