@@ -32659,6 +32659,29 @@ async function accepts(gh, repo, prNumber, commitId, comments) {
   }
 }
 
+// src/review/resolve.ts
+function threadsToResolve(threads, reportedFingerprints, change) {
+  return threads.filter((thread) => {
+    if (thread.isResolved || thread.comments[0]?.authorIsBot !== true) return false;
+    const fps = readFingerprints(thread.comments[0].body);
+    if (fps.length === 0 || fps.some((fp) => reportedFingerprints.has(fp))) return false;
+    return linesChangedSince(thread, change);
+  });
+}
+function linesChangedSince(thread, change) {
+  if (!change.sinceSha) return thread.isOutdated;
+  if (thread.diffSide !== "RIGHT") return false;
+  const file = change.diff.byPath.get(thread.path);
+  if (!file) return false;
+  const end = thread.originalLine ?? thread.line;
+  if (end === null) return false;
+  const start = thread.originalStartLine ?? thread.startLine ?? end;
+  for (let line = start; line <= end; line++) {
+    if (hunkContaining(file, line, "LEFT") !== void 0) return true;
+  }
+  return false;
+}
+
 // src/review/render.ts
 var VERDICT_TEXT = {
   approve: "\u2705 Looks good",
@@ -33034,21 +33057,12 @@ function carriedMarkers(previous, current) {
 }
 async function resolveFixedThreads(gh, context3, findings) {
   const reported = new Set(findings.map((finding) => fingerprint(finding)));
-  let resolved = 0;
-  for (const thread of context3.threads) {
-    if (thread.isResolved) continue;
-    const fps = readFingerprints(thread.comments[0]?.body ?? "");
-    if (fps.length === 0 || fps.some((fp) => reported.has(fp))) continue;
-    if (!thread.isOutdated && !linesChanged(context3, thread)) continue;
-    await resolveReviewThread(gh, thread.id);
-    resolved++;
-  }
-  return resolved;
-}
-function linesChanged(context3, thread) {
-  if (!context3.sinceSha || thread.line === null || thread.line === void 0) return false;
-  const file = context3.reviewDiff.byPath.get(thread.path);
-  return file !== void 0 && hunkContaining(file, thread.line, "RIGHT") !== void 0;
+  const fixed = threadsToResolve(context3.threads, reported, {
+    sinceSha: context3.sinceSha,
+    diff: context3.reviewDiff
+  });
+  for (const thread of fixed) await resolveReviewThread(gh, thread.id);
+  return fixed.length;
 }
 function annotateFindings(findings, redact) {
   for (const finding of findings) {

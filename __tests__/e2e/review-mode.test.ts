@@ -278,6 +278,45 @@ describe('review mode through dist/index.js', () => {
     gh.assertClean()
   })
 
+  it('resolves its own threads that are no longer reported and whose lines changed — only those', async () => {
+    expect((await review({})).exitCode).toBe(0)
+    expect(gh.threads(OWNER, REPO, PR)).toHaveLength(4)
+    // The author fixes the eval on line 5 and touches nothing else.
+    repo.checkout('feature')
+    const fixed = repo.commit(
+      { 'src/calc.ts': HEAD_CALC.replace('eval(input)', 'Number(input)') },
+      'fix eval'
+    )
+    repo.checkout(fixed)
+    gh.pushToPullRequest(OWNER, REPO, PR, { headSha: fixed, diff: repo.diff(baseSha, fixed) })
+    headSha = fixed
+    // The reviewer no longer reports the eval, nor the division (whose lines did not change).
+    const run = await review({
+      replies: [
+        { structuredOutput: { summary: 'Better.', verdict: 'comment', findings: [FINDINGS[2]] } }
+      ]
+    })
+    expect(run.exitCode).toBe(0)
+    const comments = gh.reviewComments(OWNER, REPO, PR)
+    const resolvedByTitle = Object.fromEntries(
+      gh.threads(OWNER, REPO, PR).map(t => {
+        const first = comments.find(c => c.id === t.comments[0])!
+        return [first.body.split('\n')[0]!.replace(/^\*\*[^*]+\*\* · /, ''), t.isResolved]
+      })
+    )
+    expect(resolvedByTitle).toEqual({
+      // not reported any more, and its line changed → resolved
+      'eval of user input': true,
+      // not reported, but its lines did not change → stays open
+      'Division by zero': false,
+      // still reported → open
+      'Name the constant': false,
+      // a deleted base line: new commits never change it → open
+      'The old value was used elsewhere': false
+    })
+    gh.assertClean()
+  })
+
   it('a fork PR with a read-only token: review in the job summary and annotations, exit 0', async () => {
     gh.seedPullRequest({
       owner: OWNER,

@@ -17,7 +17,7 @@ import { listReviewThreads, resolveReviewThread, type ReviewThread } from '../gi
 import { diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
 import type { Inputs } from '../inputs.js'
 import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
-import { hunkContaining, parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
+import { parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
 import {
   REVIEW_SCHEMA,
   SUMMARY_MARKER,
@@ -32,6 +32,7 @@ import {
 } from '../review/findings.js'
 import { buildReviewPrompt } from '../review/prompt.js'
 import { postReview } from '../review/publish.js'
+import { threadsToResolve } from '../review/resolve.js'
 import { renderFindingsTable, renderReviewBody, renderSummaryComment } from '../review/render.js'
 import type { ModeOutcome } from './outcome.js'
 
@@ -417,32 +418,18 @@ function carriedMarkers(previous: string[], current: string[]): string {
     : ''
 }
 
-/**
- * Resolves Tandem's own open threads that this review no longer reports and whose lines the
- * new commits changed: the finding was most likely fixed. Threads of people are never touched.
- */
 async function resolveFixedThreads(
   gh: GitHub,
   context: ReviewContext,
   findings: Finding[]
 ): Promise<number> {
   const reported = new Set(findings.map(finding => fingerprint(finding)))
-  let resolved = 0
-  for (const thread of context.threads) {
-    if (thread.isResolved) continue
-    const fps = readFingerprints(thread.comments[0]?.body ?? '')
-    if (fps.length === 0 || fps.some(fp => reported.has(fp))) continue
-    if (!thread.isOutdated && !linesChanged(context, thread)) continue
-    await resolveReviewThread(gh, thread.id)
-    resolved++
-  }
-  return resolved
-}
-
-function linesChanged(context: ReviewContext, thread: ReviewThread): boolean {
-  if (!context.sinceSha || thread.line === null || thread.line === undefined) return false
-  const file = context.reviewDiff.byPath.get(thread.path)
-  return file !== undefined && hunkContaining(file, thread.line, 'RIGHT') !== undefined
+  const fixed = threadsToResolve(context.threads, reported, {
+    sinceSha: context.sinceSha,
+    diff: context.reviewDiff
+  })
+  for (const thread of fixed) await resolveReviewThread(gh, thread.id)
+  return fixed.length
 }
 
 /** Each finding as an annotation on its file and line, for runs that cannot comment. */

@@ -1,0 +1,40 @@
+import type { ReviewThread } from '../github/threads.js'
+import { hunkContaining, type ParsedDiff } from './diff.js'
+import { readFingerprints } from './findings.js'
+
+/**
+ * Tandem's own open threads that are most likely fixed: this review no longer reports their
+ * finding, and the commits since the last review changed the lines they sit on. A thread whose
+ * lines did not change stays open — the reviewer may simply not have looked again.
+ */
+export function threadsToResolve(
+  threads: ReviewThread[],
+  reportedFingerprints: ReadonlySet<string>,
+  change: { sinceSha: string | undefined; diff: ParsedDiff }
+): ReviewThread[] {
+  return threads.filter(thread => {
+    if (thread.isResolved || thread.comments[0]?.authorIsBot !== true) return false
+    const fps = readFingerprints(thread.comments[0].body)
+    if (fps.length === 0 || fps.some(fp => reportedFingerprints.has(fp))) return false
+    return linesChangedSince(thread, change)
+  })
+}
+
+function linesChangedSince(
+  thread: ReviewThread,
+  change: { sinceSha: string | undefined; diff: ParsedDiff }
+): boolean {
+  // Without an incremental diff (first review, force-push) GitHub's own judgement is all we have.
+  if (!change.sinceSha) return thread.isOutdated
+  if (thread.diffSide !== 'RIGHT') return false
+  const file = change.diff.byPath.get(thread.path)
+  if (!file) return false
+  // The thread was placed on the previously reviewed head, which is the old side of this diff.
+  const end = thread.originalLine ?? thread.line
+  if (end === null) return false
+  const start = thread.originalStartLine ?? thread.startLine ?? end
+  for (let line = start; line <= end; line++) {
+    if (hunkContaining(file, line, 'LEFT') !== undefined) return true
+  }
+  return false
+}
