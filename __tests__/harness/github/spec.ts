@@ -83,10 +83,14 @@ function start(): Shared {
   worker.on(
     'message',
     (reply: Reply & { type?: string; operationCount: number; loadMs: number }) => {
-      if (reply.type === 'ready') return ready(reply)
+      if (reply.type === 'ready') {
+        if (pending.size === 0) worker.unref()
+        return ready(reply)
+      }
       const waiting = pending.get(reply.id)
       if (!waiting) return
       pending.delete(reply.id)
+      if (pending.size === 0) worker.unref()
       if (reply.error) waiting.reject(new Error(`spec worker: ${reply.error}`))
       else waiting.resolve(reply)
     }
@@ -103,15 +107,16 @@ function start(): Shared {
     pending.clear()
     if (shared === state) shared = undefined
   })
-  // The worker must not keep a test process alive (release() stops it; this is the fallback).
-  // Adding a 'message' listener refs the worker again, so unref comes after the listeners.
-  worker.unref()
+  // The worker keeps the process alive only while something waits on it (its load, or a
+  // validation): idle, it must not keep a test process alive, but a script awaiting it must
+  // not see its event loop run empty either.
   return state
 }
 
 function ask(state: Shared, message: Record<string, unknown>): Promise<Reply> {
   const id = ++state.nextId
   return new Promise((resolve, reject) => {
+    state.worker.ref()
     state.pending.set(id, { resolve, reject })
     state.worker.postMessage({ ...message, id })
   })
