@@ -85,8 +85,9 @@ beforeEach(async () => {
     { 'src/calc.ts': HEAD_CALC, 'src/new.ts': 'export const a = 1\nexport const b = 42\n' },
     'feature'
   )
-  // Like actions/checkout on a pull_request event: the head commit, detached.
-  repo.checkout(headSha)
+  // Like actions/checkout on issue_comment or workflow_dispatch: the default branch, not the
+  // PR head — the reviewer must still read the head's code.
+  repo.checkout('main')
   gh = await startFakeGitHub({ token: TOKEN })
   gh.seedRepo({ owner: OWNER, repo: REPO })
   gh.seedPullRequest({
@@ -225,6 +226,27 @@ describe('review mode through dist/index.js', () => {
     expectNoLeak()
   })
 
+  it('the reviewer reads the PR head even when the checkout holds another commit', async () => {
+    // beforeEach left `main` checked out, where src/new.ts does not exist.
+    const run = await review({
+      replies: [
+        { toolUses: [{ name: 'Read', input: { file_path: 'src/new.ts' } }] },
+        { structuredOutput: { summary: 'ok', verdict: 'approve', findings: [] } }
+      ]
+    })
+    expect(run.exitCode).toBe(0)
+    // The Read's result (not the diff, which also shows the line) holds the head's file.
+    const messages = (api!.mainRequests()[1]!.body as { messages: { content: unknown }[] }).messages
+    const results = messages
+      .flatMap(m => (Array.isArray(m.content) ? m.content : []))
+      .filter((block: { type?: string }) => block.type === 'tool_result')
+    expect(results).toHaveLength(1)
+    expect(JSON.stringify(results[0])).toContain('export const b = 42')
+    expect(results[0]).not.toMatchObject({ is_error: true })
+    // The worktree is gone afterwards; the checkout is untouched.
+    expect(repo.head()).toBe(baseSha)
+  })
+
   it('a 422 on the first try still gets every finding posted, once', async () => {
     gh.failNext('pulls/create-review', { status: 422 })
     const run = await review({})
@@ -233,6 +255,38 @@ describe('review mode through dist/index.js', () => {
     const submitted = gh.reviews(OWNER, REPO, PR).filter(r => r.state !== 'PENDING')
     expect(submitted).toHaveLength(1)
     expect(submitted[0]!.body).toContain('Docs are stale')
+    gh.assertClean()
+  })
+
+  it('a comment GitHub refuses (a file it has no patch for) moves to the body; the rest post', async () => {
+    // GitHub computes no patch for some files (too large): our diff has lines there, GitHub does not.
+    gh.seedPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number: 9,
+      title: 'Large generated file',
+      author: 'alice',
+      headRef: 'feature',
+      baseRef: 'main',
+      headSha,
+      baseSha,
+      diff: repo.diff(baseSha, headSha),
+      noPatch: ['src/new.ts']
+    })
+    const run = await review({
+      event: pullRequestEvent({ number: 9, pull_request: { number: 9, state: 'open' } })
+    })
+    expect(run.exitCode).toBe(0)
+    const submitted = gh.reviews(OWNER, REPO, 9)
+    expect(submitted).toHaveLength(1)
+    const inline = gh
+      .reviewComments(OWNER, REPO, 9)
+      .map(c => `${c.path}:${c.line}:${c.side}`)
+      .sort()
+    expect(inline).toEqual(['src/calc.ts:20:RIGHT', 'src/calc.ts:5:LEFT', 'src/calc.ts:5:RIGHT'])
+    expect(submitted[0]!.body).toContain('Name the constant')
+    expect(submitted[0]!.body).toContain('GitHub refused it as an inline comment')
+    expect(run.outputs['inline-comments']).toBe('3')
     gh.assertClean()
   })
 

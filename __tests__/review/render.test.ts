@@ -109,7 +109,7 @@ describe('renderReviewBody', () => {
 
   it('says so when the summary is empty, and lists nothing when every finding is inline', () => {
     expect(renderReviewBody({ summary: ' ', unanchored: [] })).toBe(
-      '### Tandem review\n\nNo summary.'
+      '### Tandem review\n\nNo summary.\n\n<!-- tandem:review -->'
     )
   })
 })

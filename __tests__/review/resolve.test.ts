@@ -68,6 +68,12 @@ describe('threadsToResolve', () => {
     )
   })
 
+  it('does not count the unchanged context lines around a change', () => {
+    expect(threadsToResolve([thread({ line: 10, originalLine: 10 })], new Set(), change)).toEqual(
+      []
+    )
+  })
+
   it('counts a range that reaches into a changed line', () => {
     const t = thread({ line: 12, originalLine: 12, originalStartLine: 5, startLine: 5 })
     expect(threadsToResolve([t], new Set(), change)).toEqual([t])

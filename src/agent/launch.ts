@@ -55,6 +55,8 @@ export interface SessionTask {
   settingSources?: string
   resumeSessionId?: string
   appendSystemPrompt?: string
+  /** Run somewhere else than the working directory (a worktree at the PR head). */
+  cwd?: string
 }
 
 export async function runAgent(agent: Agent, task: SessionTask): Promise<SessionReport> {
@@ -66,7 +68,7 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
   return runSession({
     ...task,
     binary: agent.binary,
-    cwd: agent.cwd,
+    cwd: task.cwd ?? agent.cwd,
     env: agent.env,
     timeoutMs: agent.timeoutMs,
     executionFile,

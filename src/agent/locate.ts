@@ -19,7 +19,10 @@ export interface LocateOptions {
  */
 export async function locateClaude(options: LocateOptions): Promise<string> {
   if (options.claudePath) {
-    const resolved = path.resolve(options.claudePath)
+    // A bare name is looked up on PATH, like a shell would.
+    const resolved = options.claudePath.includes(path.sep)
+      ? path.resolve(options.claudePath)
+      : (await io.which(options.claudePath, false)) || path.resolve(options.claudePath)
     if (!(await isExecutable(resolved))) {
       throw new Error(
         `Input 'claude-path' has value "${options.claudePath}": expected an existing executable file`

@@ -1,4 +1,6 @@
 import * as exec from '@actions/exec'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
 
 export interface GitResult {
   exitCode: number
@@ -75,4 +77,32 @@ export async function diffBetween(cwd: string, from: string, to: string): Promis
     to
   ])
   return result.stdout
+}
+
+export async function headSha(cwd: string): Promise<string | undefined> {
+  const result = await git(cwd, ['rev-parse', 'HEAD'], { allowFailure: true })
+  return result.exitCode === 0 ? result.stdout.trim() : undefined
+}
+
+/**
+ * A checkout of exactly `sha` for an agent to read: the working directory itself when it is
+ * there already, else a detached worktree beside it (removed by `release`). actions/checkout
+ * leaves the merge commit (pull_request) or the default branch (issue_comment) checked out,
+ * whose lines are not the ones the diff numbers.
+ */
+export async function checkoutAt(
+  cwd: string,
+  sha: string,
+  parent: string
+): Promise<{ dir: string; release: () => Promise<void> }> {
+  if ((await headSha(cwd)) === sha) return { dir: cwd, release: async () => undefined }
+  await mkdir(parent, { recursive: true })
+  const dir = path.join(parent, `tandem-head-${sha.slice(0, 12)}-${Date.now().toString(36)}`)
+  await git(cwd, ['worktree', 'add', '--detach', '--quiet', dir, sha])
+  return {
+    dir,
+    release: async () => {
+      await git(cwd, ['worktree', 'remove', '--force', dir], { allowFailure: true })
+    }
+  }
 }

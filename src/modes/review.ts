@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
 import { renderSessionSummary } from '../agent/summary.js'
-import { createGitHub, httpStatus, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
+import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
 import { readEvent, requireWritePermission, reviewTrigger } from '../github/event.js'
 import {
   getPullRequest,
@@ -14,8 +14,8 @@ import {
 } from '../github/pulls.js'
 import { redactSecrets } from '../github/redact.js'
 import { listReviewThreads, resolveReviewThread, type ReviewThread } from '../github/threads.js'
-import { diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
-import type { Inputs } from '../inputs.js'
+import { checkoutAt, diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
+import type { Inputs, Severity } from '../inputs.js'
 import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
 import {
@@ -31,9 +31,14 @@ import {
   type Verdict
 } from '../review/findings.js'
 import { buildReviewPrompt } from '../review/prompt.js'
-import { postReview } from '../review/publish.js'
+import { isReadOnly, postReview } from '../review/publish.js'
 import { threadsToResolve } from '../review/resolve.js'
-import { renderFindingsTable, renderReviewBody, renderSummaryComment } from '../review/render.js'
+import {
+  parseFindingComment,
+  renderFindingsTable,
+  renderReviewBody,
+  renderSummaryComment
+} from '../review/render.js'
 import type { ModeOutcome } from './outcome.js'
 
 // Read-only: the reviewer looks, it never changes the checkout.
@@ -44,6 +49,13 @@ export const REVIEWER_TOOLS = [
   'Bash(git diff *)',
   'Bash(git log *)',
   'Bash(git show *)'
+]
+
+// `git diff --output=FILE` (and log/show) would write a file: the reviewer stays read-only.
+const REVIEWER_DENIED = [
+  'Bash(git diff *--output*)',
+  'Bash(git log *--output*)',
+  'Bash(git show *--output*)'
 ]
 
 /** `review`: one reviewer session on a PR diff → ONE review + a sticky summary. */
@@ -90,9 +102,18 @@ export async function reviewPullRequest(
   const { review, report } = output
   const plan = planReview(review.findings, context.fullDiff, {
     existingFingerprints: context.postedFingerprints,
-    maxInlineComments: inputs.maxInlineComments
+    maxInlineComments: inputs.maxInlineComments,
+    allowLeftSide: context.sinceSha === undefined
   })
-  const verdict = effectiveVerdict(review, inputs)
+  // The verdict covers what still stands on the PR, not only what this run saw: an incremental
+  // review of a small push must not turn an open critical finding into "looks good".
+  const reported = new Set(review.findings.map(finding => fingerprint(finding)))
+  const toResolve = threadsToResolve(context.threads, reported, {
+    sinceSha: context.sinceSha,
+    diff: context.reviewDiff
+  })
+  const standing = [...review.findings, ...openThreadFindings(context.threads, reported, toResolve)]
+  const verdict = verdictFor(standing, inputs.blockingSeverity)
   const secrets = [inputs.githubToken ?? '', inputs.anthropicApiKey ?? '']
   const redact = (text: string) => redactSecrets(text, secrets)
 
@@ -104,6 +125,7 @@ export async function reviewPullRequest(
         plan,
         review,
         verdict,
+        standing,
         inputs,
         context,
         redact,
@@ -113,7 +135,7 @@ export async function reviewPullRequest(
     )
   } catch (error) {
     // A PR from a fork gets a read-only GITHUB_TOKEN: the review goes to this run instead.
-    if (httpStatus(error) !== 403) throw error
+    if (!isReadOnly(error)) throw error
     readOnly = true
     core.warning(
       `The token cannot write to pull request #${pr.number} (${(error as Error).message}); this is ` +
@@ -127,21 +149,42 @@ export async function reviewPullRequest(
       placement: new Map(review.findings.map(f => [f, 'job summary (read-only token)']))
     }
   }
-  if (!readOnly) {
-    const resolved = await core.group('Resolving threads the review no longer reports', () =>
-      resolveFixedThreads(gh, context, review.findings)
-    )
-    core.info(`Resolved ${resolved} thread(s)`)
+  if (!readOnly && toResolve.length > 0) {
+    await core.group('Resolving threads the review no longer reports', async () => {
+      for (const thread of toResolve) {
+        try {
+          await resolveReviewThread(gh, thread.id)
+        } catch (error) {
+          // The review is posted; a thread left open is not worth failing the step for.
+          core.warning(`Could not resolve thread ${thread.id}: ${(error as Error).message}`)
+        }
+      }
+      core.info(`Resolved ${toResolve.length} thread(s)`)
+    })
   }
 
+  const everything = readOnly
+    ? `\n${redact(
+        renderReviewBody({
+          summary: review.summary,
+          unanchored: review.findings.map(finding => ({
+            finding,
+            fingerprint: fingerprint(finding),
+            reason: 'read-only token: not posted'
+          }))
+        })
+      )}\n`
+    : ''
   await appendJobSummary(
     renderSessionSummary(report, 'Tandem · reviewer session') +
       '\n' +
-      renderFindingsTable({ verdict, findings: review.findings, placement: published.placement }) +
-      (readOnly ? `\n${redact(review.summary)}\n` : '')
+      redact(
+        renderFindingsTable({ verdict, findings: review.findings, placement: published.placement })
+      ) +
+      everything
   )
   const failing = inputs.failOn
-    ? review.findings.filter(finding => atOrAbove(finding.severity, inputs.failOn!))
+    ? standing.filter(finding => atOrAbove(finding.severity, inputs.failOn!))
     : []
   const outcome: ModeOutcome = {
     outputs: {
@@ -162,7 +205,7 @@ export async function reviewPullRequest(
     outcome,
     review,
     verdict,
-    blocking: review.findings.filter(f => atOrAbove(f.severity, inputs.blockingSeverity)),
+    blocking: standing.filter(f => atOrAbove(f.severity, inputs.blockingSeverity)),
     costUsd: report.costUsd
   }
 }
@@ -254,12 +297,11 @@ async function runReviewer(
     .filter(
       thread => !thread.isResolved && readFingerprints(thread.comments[0]?.body ?? '').length > 0
     )
-    .map(thread => ({
-      path: thread.path,
-      line: thread.line ?? 0,
-      severity: 'minor' as const,
-      title: firstLine(thread.comments[0]!.body)
-    }))
+    .flatMap(thread => {
+      const parsed = parseFindingComment(thread.comments[0]!.body)
+      if (!parsed) return []
+      return [{ path: thread.path, line: thread.line ?? thread.originalLine ?? 0, ...parsed }]
+    })
   const prompt = buildReviewPrompt({
     repository: `${pr.baseRepoFullName}`,
     pr: {
@@ -273,18 +315,33 @@ async function runReviewer(
     sinceSha: context.sinceSha,
     headSha: pr.headSha,
     openFindings,
-    instructions: inputs.prompt
+    instructions: inputs.prompt,
+    blockingSeverity: inputs.blockingSeverity
   })
+  if (inputs.allowedTools) {
+    core.warning("'allowed-tools' is not used for the reviewer: it always gets read-only tools")
+  }
   const agent = await prepareAgent(inputs)
-  const report = await runAgent(agent, {
-    label: 'reviewer',
-    prompt,
-    allowedTools: REVIEWER_TOOLS,
-    permissionMode: 'dontAsk',
-    jsonSchema: REVIEW_SCHEMA,
-    // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
-    settingSources: pr.isFork ? 'user' : undefined
-  })
+  const checkout = await checkoutAt(agent.cwd, pr.headSha, agent.transcriptDir)
+  let report: Awaited<ReturnType<typeof runAgent>>
+  try {
+    report = await runAgent(
+      { ...agent, disallowedTools: [...agent.disallowedTools, ...REVIEWER_DENIED] },
+      {
+        label: 'reviewer',
+        prompt,
+        allowedTools: REVIEWER_TOOLS,
+        permissionMode: 'dontAsk',
+        jsonSchema: REVIEW_SCHEMA,
+        // The checkout is the PR's code: its .claude/settings.json (hooks, permissions) and
+        // .mcp.json servers must not widen a read-only reviewer, fork or not.
+        settingSources: 'user',
+        cwd: checkout.dir
+      }
+    )
+  } finally {
+    await checkout.release()
+  }
   for (const denial of report.denials)
     core.warning(`The reviewer was denied ${denial.tool} ${denial.input}`.trim())
   if (report.conclusion !== 'success') {
@@ -307,12 +364,38 @@ async function runReviewer(
   }
 }
 
-/** The reviewer's verdict, never milder than its own findings warrant. */
-function effectiveVerdict(review: ReviewOutput, inputs: Inputs): Verdict {
-  if (review.findings.some(f => atOrAbove(f.severity, inputs.blockingSeverity)))
-    return 'request_changes'
-  if (review.verdict === 'request_changes') return 'request_changes'
-  return review.findings.length > 0 ? 'comment' : review.verdict
+/**
+ * The verdict follows the findings and `blocking-severity` alone: the model's own verdict may
+ * be stricter or milder than the workflow asked for.
+ */
+function verdictFor(findings: Finding[], blockingSeverity: Severity): Verdict {
+  if (findings.some(f => atOrAbove(f.severity, blockingSeverity))) return 'request_changes'
+  return findings.length > 0 ? 'comment' : 'approve'
+}
+
+/** Tandem's open threads that stay open after this run and that this run did not report again. */
+function openThreadFindings(
+  threads: ReviewThread[],
+  reported: ReadonlySet<string>,
+  resolving: ReviewThread[]
+): Finding[] {
+  const findings: Finding[] = []
+  for (const thread of threads) {
+    if (thread.isResolved || resolving.includes(thread)) continue
+    const first = thread.comments[0]
+    const fp = readFingerprints(first?.body ?? '')[0]
+    const parsed = first ? parseFindingComment(first.body) : undefined
+    if (!fp || !parsed || reported.has(fp)) continue
+    findings.push({
+      path: thread.path,
+      line: thread.line ?? thread.originalLine ?? 1,
+      side: thread.diffSide,
+      severity: parsed.severity,
+      title: parsed.title,
+      body: ''
+    })
+  }
+  return findings
 }
 
 interface Published {
@@ -330,6 +413,8 @@ async function publish(
     plan: ReviewPlan
     review: ReviewOutput
     verdict: Verdict
+    /** This run's findings plus Tandem's findings still open on the PR. */
+    standing: Finding[]
     inputs: Inputs
     context: ReviewContext
     redact: (text: string) => string
@@ -391,7 +476,7 @@ async function publish(
     renderSummaryComment({
       verdict: args.verdict,
       summary: review.summary,
-      findings: review.findings,
+      findings: args.standing,
       unanchored: listed,
       inlineCount: inline.length,
       alreadyPostedCount: plan.alreadyPosted.length,
@@ -416,20 +501,6 @@ function carriedMarkers(previous: string[], current: string[]): string {
   return extra.length > 0
     ? extra.map(fp => `<!-- tandem:finding fp=${fp} -->`).join('\n') + '\n'
     : ''
-}
-
-async function resolveFixedThreads(
-  gh: GitHub,
-  context: ReviewContext,
-  findings: Finding[]
-): Promise<number> {
-  const reported = new Set(findings.map(finding => fingerprint(finding)))
-  const fixed = threadsToResolve(context.threads, reported, {
-    sinceSha: context.sinceSha,
-    diff: context.reviewDiff
-  })
-  for (const thread of fixed) await resolveReviewThread(gh, thread.id)
-  return fixed.length
 }
 
 /** Each finding as an annotation on its file and line, for runs that cannot comment. */
@@ -458,11 +529,4 @@ function requireToken(inputs: Inputs): string {
     )
   }
   return inputs.githubToken
-}
-
-function firstLine(body: string): string {
-  return body
-    .split('\n')[0]!
-    .replace(/\*\*[^*]+\*\* · /, '')
-    .trim()
 }

@@ -54,7 +54,15 @@ export function severityLabel(severity: Finding['severity']): string {
 export function planReview(
   findings: Finding[],
   diff: ParsedDiff,
-  options: { existingFingerprints: ReadonlySet<string>; maxInlineComments: number }
+  options: {
+    existingFingerprints: ReadonlySet<string>
+    maxInlineComments: number
+    /**
+     * False in an incremental review: the reviewer's old-side numbers are those of the last
+     * reviewed head, not of the base the PR diff is anchored on.
+     */
+    allowLeftSide?: boolean
+  }
 ): ReviewPlan {
   const plan: ReviewPlan = { inline: [], unanchored: [], alreadyPosted: [] }
   const seen = new Set<string>()

@@ -133,6 +133,9 @@ export function fingerprint(finding: Pick<Finding, 'path' | 'title' | 'side'>): 
 
 export const SUMMARY_MARKER = '<!-- tandem:summary -->'
 
+/** Ends every review body, so a `pull_request_review` event can tell Tandem's reviews apart. */
+export const REVIEW_MARKER = '<!-- tandem:review -->'
+
 export function findingMarker(fp: string): string {
   return `<!-- tandem:finding fp=${fp} -->`
 }

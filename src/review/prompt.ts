@@ -1,4 +1,5 @@
 import type { FileDiff, ParsedDiff } from './diff.js'
+import { SEVERITIES, type Severity } from '../inputs.js'
 import type { Finding } from './findings.js'
 
 export interface ReviewPromptInput {
@@ -13,6 +14,8 @@ export interface ReviewPromptInput {
   openFindings: Pick<Finding, 'path' | 'line' | 'severity' | 'title'>[]
   /** The workflow author's extra instructions (`prompt` input). */
   instructions?: string
+  /** Findings at or above this block the merge (`blocking-severity`). */
+  blockingSeverity?: Severity
   /** Characters of rendered diff to include before files are summarized instead. */
   diffBudget?: number
 }
@@ -59,8 +62,9 @@ export function buildReviewPrompt(input: ReviewPromptInput): string {
     '- `title` (one line), `body` (why it is wrong and what to do);',
     '- `suggestion` only when you can give the exact replacement text for lines start_line..line ' +
       '(an empty string deletes them).',
-    'Verdict: "request_changes" when any finding is critical or major, "approve" when there are no ' +
-      'findings, otherwise "comment". Answer only through the StructuredOutput tool.'
+    `Verdict: "request_changes" when any finding is ${blockingText(input.blockingSeverity ?? 'major')}, ` +
+      '"approve" when there are no findings, otherwise "comment". Answer only through the ' +
+      'StructuredOutput tool.'
   )
   if (input.sinceSha) {
     parts.push(
@@ -162,6 +166,11 @@ function changedLines(file: FileDiff): number {
 
 function pad(text: string): string {
   return text.padStart(7)
+}
+
+function blockingText(threshold: Severity): string {
+  const index = SEVERITIES.indexOf(threshold)
+  return SEVERITIES.slice(0, index + 1).join(' or ')
 }
 
 /** A fence longer than any backtick run inside, so the content cannot close it. */

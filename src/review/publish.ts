@@ -1,6 +1,12 @@
 import * as core from '@actions/core'
-import type { GitHub, Repo } from '../github/client.js'
-import { createReview, deleteReview, listReviews, ReviewRejectedError } from '../github/pulls.js'
+import { httpStatus, type GitHub, type Repo } from '../github/client.js'
+import {
+  createReview,
+  deleteReview,
+  listReviews,
+  ReviewRejectedError,
+  type Review
+} from '../github/pulls.js'
 import type { InlineFinding, ReviewComment, UnanchoredFinding } from './anchor.js'
 
 export type ReviewEvent = 'COMMENT' | 'REQUEST_CHANGES'
@@ -17,6 +23,7 @@ export interface ReviewToPost {
 export interface PostedReview {
   id: number
   url: string
+  event: ReviewEvent
   inline: InlineFinding[]
   /** Everything listed in the body: unanchored, plus any GitHub refused as inline comments. */
   unanchored: UnanchoredFinding[]
@@ -25,10 +32,15 @@ export interface PostedReview {
 const REFUSED = 'GitHub refused it as an inline comment'
 
 /**
- * Posts ONE review. GitHub rejects a whole review (422) for one bad comment, so on a 422 the
- * bad comments are found by probing halves as pending reviews (deleted again, never shown),
- * moved to the body, and the rest posted. A failure that may have landed is never retried
- * blindly: the run marker in the body tells whether it did.
+ * Posts ONE review, and makes sure every finding lands in it:
+ * - GitHub refuses REQUEST_CHANGES on a pull request the token opened itself (a writer's PR):
+ *   the review is then posted as COMMENT.
+ * - GitHub rejects a whole review (422) for one bad comment. A pending review without comments
+ *   first tells whether the comments are the cause (else: a stale pending review of ours is
+ *   deleted, and the review tried once more); then the refused comments are found by probing
+ *   halves as pending reviews (deleted again, never shown), moved to the body, the rest posted.
+ * - A POST that failed otherwise may still have landed: the run marker in the body tells,
+ *   before it is tried once more.
  */
 export async function postReview(
   gh: GitHub,
@@ -37,30 +49,69 @@ export async function postReview(
   review: ReviewToPost
 ): Promise<PostedReview> {
   const runMarker = `<!-- tandem:run id=${review.commitId.slice(0, 12)}-${Date.now().toString(36)} -->`
-  const attempt = async (inline: InlineFinding[], unanchored: UnanchoredFinding[]) => {
+  let event = review.event
+  const attempt = async (
+    inline: InlineFinding[],
+    unanchored: UnanchoredFinding[]
+  ): Promise<PostedReview> => {
     const body = `${review.renderBody(unanchored)}\n${runMarker}`
-    try {
-      const posted = await createReview(gh, repo, prNumber, {
+    const post = () =>
+      createReview(gh, repo, prNumber, {
         commitId: review.commitId,
-        event: review.event,
+        event,
         body,
         comments: inline.map(item => item.comment)
       })
-      return { id: posted.id, url: posted.htmlUrl, inline, unanchored }
-    } catch (error) {
-      if (error instanceof ReviewRejectedError) throw error
-      // Network error, 5xx or rate limit on a POST: it may have landed. Look before retrying.
-      const landed = (await listReviews(gh, repo, prNumber)).find(r => r.body?.includes(runMarker))
-      if (landed) return { id: landed.id, url: landed.htmlUrl, inline, unanchored }
-      throw error
+    const landed = (found: Review): PostedReview => ({
+      id: found.id,
+      url: found.htmlUrl,
+      event,
+      inline,
+      unanchored
+    })
+    for (let tries = 1; ; tries++) {
+      try {
+        const posted = await post()
+        return { id: posted.id, url: posted.htmlUrl, event, inline, unanchored }
+      } catch (error) {
+        if (error instanceof ReviewRejectedError) throw error
+        // 5xx, a network error, a rate limit: it may have landed. Look before trying again.
+        const found = (await listReviews(gh, repo, prNumber)).find(r => r.body.includes(runMarker))
+        if (found) return landed(found)
+        const status = httpStatus(error)
+        if (tries >= 2 || status === 401 || status === 404 || isReadOnly(error)) throw error
+        core.warning(`Posting the review failed (${(error as Error).message}); trying once more`)
+        await new Promise(resolve => setTimeout(resolve, retryDelayMs()))
+      }
     }
   }
 
+  let rejection: ReviewRejectedError
   try {
     return await attempt(review.inline, review.unanchored)
   } catch (error) {
-    if (!(error instanceof ReviewRejectedError) || review.inline.length === 0) throw error
-    core.warning(`GitHub refused the review (${error.message}); finding the comments it refused`)
+    if (!(error instanceof ReviewRejectedError)) throw error
+    rejection = error
+  }
+  if (event === 'REQUEST_CHANGES' && /own pull request/i.test(rejection.message)) {
+    core.warning('GitHub refuses REQUEST_CHANGES on a pull request of this token: posting COMMENT')
+    event = 'COMMENT'
+    try {
+      return await attempt(review.inline, review.unanchored)
+    } catch (error) {
+      if (!(error instanceof ReviewRejectedError)) throw error
+      rejection = error
+    }
+  }
+  core.warning(`GitHub refused the review (${rejection.message}); looking for the cause`)
+  if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
+    // Not the comments: most likely a pending review of ours left by an earlier, broken run.
+    await deleteOwnPendingReviews(gh, repo, prNumber)
+    if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
+      throw new Error(
+        `GitHub refuses any review on commit ${review.commitId} of #${prNumber} (has the head moved?)`
+      )
+    }
   }
   const refused = await findRefused(gh, repo, prNumber, review.commitId, review.inline)
   const accepted = review.inline.filter(item => !refused.includes(item))
@@ -72,18 +123,7 @@ export async function postReview(
   core.info(
     `${refused.length} comment(s) moved to the review body; posting ${accepted.length} inline`
   )
-  try {
-    return await attempt(accepted, [...review.unanchored, ...moved])
-  } catch (error) {
-    if (!(error instanceof ReviewRejectedError)) throw error
-    // Whatever GitHub objects to now, every finding still lands: all of them in the body.
-    const all = review.inline.map(item => ({
-      finding: item.finding,
-      fingerprint: item.fingerprint,
-      reason: REFUSED
-    }))
-    return attempt([], [...review.unanchored, ...all])
-  }
+  return attempt(accepted, [...review.unanchored, ...moved])
 }
 
 /** Bisects the comments with pending (unsubmitted) reviews to find the ones GitHub refuses. */
@@ -96,16 +136,8 @@ async function findRefused(
 ): Promise<InlineFinding[]> {
   const probe = async (subset: InlineFinding[]): Promise<InlineFinding[]> => {
     if (subset.length === 0) return []
-    if (
-      await accepts(
-        gh,
-        repo,
-        prNumber,
-        commitId,
-        subset.map(item => item.comment)
-      )
-    )
-      return []
+    const comments = subset.map(item => item.comment)
+    if (await accepts(gh, repo, prNumber, commitId, comments)) return []
     if (subset.length === 1) return subset
     const half = Math.ceil(subset.length / 2)
     return [...(await probe(subset.slice(0, half))), ...(await probe(subset.slice(half)))]
@@ -128,4 +160,28 @@ async function accepts(
     if (error instanceof ReviewRejectedError) return false
     throw error
   }
+}
+
+/** Pending reviews are visible to their author only: every one listed is ours. */
+async function deleteOwnPendingReviews(gh: GitHub, repo: Repo, prNumber: number): Promise<void> {
+  for (const review of await listReviews(gh, repo, prNumber)) {
+    if (review.state !== 'PENDING') continue
+    core.info(`Deleting pending review ${review.id} left by an earlier run`)
+    await deleteReview(gh, repo, prNumber, review.id)
+  }
+}
+
+/** What a pull request from a fork gets: a token that may read but not write. */
+export function isReadOnly(error: unknown): boolean {
+  return (
+    httpStatus(error) === 403 &&
+    /Resource not accessible by (integration|personal access token)/i.test(
+      (error as Error).message ?? ''
+    )
+  )
+}
+
+function retryDelayMs(): number {
+  const cap = Number(process.env.TANDEM_RETRY_AFTER_CAP_MS)
+  return Number.isFinite(cap) && cap >= 0 ? Math.min(cap, 5000) : 5000
 }

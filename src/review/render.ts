@@ -1,6 +1,7 @@
 import { SEVERITIES, type Severity } from '../inputs.js'
 import { severityLabel, type PlacedFinding, type UnanchoredFinding } from './anchor.js'
 import {
+  REVIEW_MARKER,
   SUMMARY_MARKER,
   findingMarker,
   reviewedMarker,
@@ -78,6 +79,7 @@ export function renderReviewBody(input: {
     )
     parts.push(...input.unanchored.map(renderUnanchored))
   }
+  parts.push('', REVIEW_MARKER)
   return parts.join('\n')
 }
 
@@ -152,3 +154,18 @@ function indent(text: string): string {
 }
 
 export type { PlacedFinding }
+
+/**
+ * Reads back what renderFindingComment wrote: the severity and title of an open thread, so a
+ * later run can count findings it reported before and the reviewer can be told about them.
+ */
+export function parseFindingComment(
+  body: string
+): { severity: Severity; title: string } | undefined {
+  const head = body.split('\n', 1)[0] ?? ''
+  for (const severity of SEVERITIES) {
+    const prefix = `**${severityLabel(severity)}** · `
+    if (head.startsWith(prefix)) return { severity, title: head.slice(prefix.length).trim() }
+  }
+  return undefined
+}

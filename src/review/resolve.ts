@@ -33,8 +33,10 @@ function linesChangedSince(
   const end = thread.originalLine ?? thread.line
   if (end === null) return false
   const start = thread.originalStartLine ?? thread.startLine ?? end
+  // Only lines the new commits deleted or replaced count; context lines around them did not change.
   for (let line = start; line <= end; line++) {
-    if (hunkContaining(file, line, 'LEFT') !== undefined) return true
+    const hunk = hunkContaining(file, line, 'LEFT')
+    if (hunk?.lines.some(l => l.kind === 'del' && l.oldLine === line)) return true
   }
   return false
 }
