@@ -12,6 +12,8 @@ const common = {
 export default {
   // A global option: jest ignores it inside `projects`. E2E tests spawn the action and the CLI.
   testTimeout: 60000,
+  // A leaked handle must not stall CI after every test has finished.
+  forceExit: true,
   projects: [
     {
       ...common,

@@ -85,7 +85,9 @@ describe('defaults', () => {
       review: false,
       verifyCommand: undefined,
       maxRounds: 3,
+      pairBudgetUsd: undefined,
       includeHumanComments: false,
+      sessionId: undefined,
       tasks: undefined,
       shardTasks: undefined,
       files: [],
@@ -633,4 +635,20 @@ describe('readInputs', () => {
     readInputs()
     expect(setSecret).not.toHaveBeenCalled()
   })
+})
+
+describe('session-id', () => {
+  it('takes a session UUID as the CLI prints it', () => {
+    const id = '2A905A19-a645-4dd4-8ea7-586adf94a4b0'
+    expect(parse({ mode: 'address', 'session-id': ` ${id} ` }).sessionId).toBe(id.toLowerCase())
+  })
+
+  it.each(['latest', '../../etc/passwd', '2a905a19-a645-4dd4-8ea7', '--resume'])(
+    'refuses %s',
+    value => {
+      expect(errorOf({ mode: 'address', 'session-id': value })).toBe(
+        `Input 'session-id' has value ${JSON.stringify(value)}: expected a Claude Code session id, a UUID such as 2a905a19-a645-4dd4-8ea7-586adf94a4b0 (the 'session-id' output of an earlier step)`
+      )
+    }
+  )
 })

@@ -74,9 +74,13 @@ export interface Inputs {
 
   // pair
   maxRounds: number
+  /** pair: no new round starts once the loop has spent this much in all. */
+  pairBudgetUsd: number | undefined
 
   // address
   includeHumanComments: boolean
+  /** A previous writer session to resume, when its session file is on this runner. */
+  sessionId: string | undefined
 
   // plan / shard
   /** The raw `tasks` text: a list in `plan`, the matrix's JSON array in `shard`. */
@@ -424,6 +428,20 @@ function parseFailOn(read: InputReader): Severity | undefined {
   return value === 'none' ? undefined : value
 }
 
+// It becomes a CLI argument and part of a file path: only the UUIDs the CLI itself hands out.
+function parseSessionId(read: InputReader): string | undefined {
+  const raw = optionalString(read, 'session-id')
+  if (raw === undefined) return undefined
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
+    throw invalid(
+      'session-id',
+      raw,
+      "a Claude Code session id, a UUID such as 2a905a19-a645-4dd4-8ea7-586adf94a4b0 (the 'session-id' output of an earlier step)"
+    )
+  }
+  return raw.toLowerCase()
+}
+
 function parseShardTasks(raw: string | undefined): string[] {
   const expected = "a JSON array of task strings, as the plan mode's matrix hands it"
   if (raw === undefined) {
@@ -546,8 +564,10 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     verifyCommand: optionalString(read, 'verify-command'),
 
     maxRounds: parseInteger(read, 'max-rounds', { min: 1 }) ?? 3,
+    pairBudgetUsd: parsePositiveNumber(read, 'pair-budget-usd'),
 
     includeHumanComments: parseBoolean(read, 'include-human-comments', false),
+    sessionId: parseSessionId(read),
 
     tasks,
     shardTasks,

@@ -7,7 +7,7 @@ import { runAction, type ActionRun } from '../harness/action.js'
 import { startScriptedApi, type Reply, type ScriptedApi } from '../harness/anthropic-api.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
 import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
-import { createTestRepo, type TestRepo } from '../harness/repo.js'
+import { createTestRepo, git, type TestRepo } from '../harness/repo.js'
 
 const TOKEN = 'ghs_reviewE2eToken0123456789abcdefABCDEF'
 const OWNER = 'acme'
@@ -245,6 +245,32 @@ describe('review mode through dist/index.js', () => {
     expect(results[0]).not.toMatchObject({ is_error: true })
     // The worktree is gone afterwards; the checkout is untouched.
     expect(repo.head()).toBe(baseSha)
+  })
+
+  it("the reviewer cannot read the checkout's stored git credentials", async () => {
+    // What actions/checkout leaves in .git/config with persist-credentials (the default).
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`
+    git(repo.workspace, ['config', '--local', 'http.https://github.com/.extraheader', header])
+    const run = await review({
+      replies: [
+        {
+          toolUses: [
+            { name: 'Read', input: { file_path: path.join(repo.workspace, '.git', 'config') } }
+          ]
+        },
+        { structuredOutput: { summary: 'ok', verdict: 'approve', findings: [] } }
+      ]
+    })
+    expect(run.exitCode).toBe(0)
+    // The Read happened (so a leak would show) and carried no credential.
+    expect(api!.mainRequests()[1]!.rawBody).toContain('[remote')
+    const encoded = Buffer.from(`x-access-token:${TOKEN}`).toString('base64')
+    for (const req of api!.requests) expect(req.rawBody).not.toContain(encoded)
+    expectNoLeak()
+    // And the credentials are back for the steps after.
+    expect(git(repo.workspace, ['config', '--local', 'http.https://github.com/.extraheader'])).toBe(
+      header
+    )
   })
 
   it('a 422 on the first try still gets every finding posted, once', async () => {

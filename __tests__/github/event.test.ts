@@ -4,6 +4,8 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
+  addressTrigger,
+  hasFixCommand,
   hasReviewCommand,
   isForkPullRequest,
   readEvent,
@@ -230,5 +232,122 @@ describe('readEvent', () => {
     expect(() => readEvent({ GITHUB_EVENT_PATH: path.join(dir, 'missing.json') })).toThrow(
       /cannot be read/
     )
+  })
+})
+
+/** A review Tandem's reviewer (a GitHub App) submitted. */
+function botReview(body: string | null): Payload {
+  const payload = example('pull_request_review', 'submitted')
+  const bot = { login: 'tandem-app[bot]', type: 'Bot' }
+  obj(payload.review).user = bot
+  obj(payload.review).body = body
+  payload.sender = bot
+  return payload
+}
+
+describe('addressTrigger', () => {
+  it("runs on a review submitted by Tandem's reviewer, marked as a chain of reviews", () => {
+    const payload = botReview('### Tandem review\n\nTwo problems.\n\n<!-- tandem:review -->')
+    expect(addressTrigger('pull_request_review', payload)).toEqual({
+      run: true,
+      prNumber: obj(payload.pull_request).number,
+      actor: 'tandem-app[bot]',
+      source: 'reviewer'
+    })
+  })
+
+  it("skips other bots' reviews, and the empty reviews GitHub makes for thread replies", () => {
+    expect(addressTrigger('pull_request_review', botReview('LGTM'))).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('not by Tandem')
+    })
+    expect(addressTrigger('pull_request_review', botReview(null))).toMatchObject({ run: false })
+    const dismissed = botReview('<!-- tandem:review -->')
+    dismissed.action = 'dismissed'
+    expect(addressTrigger('pull_request_review', dismissed)).toMatchObject({ run: false })
+    const closed = botReview('<!-- tandem:review -->')
+    obj(closed.pull_request).state = 'closed'
+    expect(addressTrigger('pull_request_review', closed)).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('closed')
+    })
+  })
+
+  it("runs on a person's review with /tandem fix, which needs a permission check", () => {
+    const payload = example('pull_request_review', 'submitted')
+    obj(payload.review).body = 'Please address these.\n/tandem fix'
+    expect(addressTrigger('pull_request_review', payload)).toMatchObject({
+      run: true,
+      actor: 'Codertocat',
+      source: 'command'
+    })
+    obj(payload.review).body = 'Looks fine'
+    expect(addressTrigger('pull_request_review', payload)).toMatchObject({
+      run: false,
+      reason: 'the review by @Codertocat holds no /tandem fix command'
+    })
+  })
+
+  it('runs on a /tandem fix comment, never on /tandem review, a bot or Tandem itself', () => {
+    const payload = prComment('/tandem fix')
+    expect(addressTrigger('issue_comment', payload)).toEqual({
+      run: true,
+      prNumber: obj(payload.issue).number,
+      actor: 'Codertocat',
+      source: 'command'
+    })
+    expect(addressTrigger('issue_comment', prComment('/tandem review'))).toMatchObject({
+      run: false,
+      reason: 'the comment holds no /tandem fix command'
+    })
+    const bot = prComment('/tandem fix')
+    obj(bot.sender).login = 'tandem-app[bot]'
+    obj(obj(bot.comment).user).login = 'tandem-app[bot]'
+    expect(addressTrigger('issue_comment', bot)).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('bot')
+    })
+    const own = prComment('<!-- tandem:summary -->\n/tandem fix')
+    expect(addressTrigger('issue_comment', own)).toMatchObject({ run: false })
+  })
+
+  it('skips every other bot-caused event, even with pr-number', () => {
+    const push = example('push')
+    obj(push.sender).type = 'Bot'
+    expect(addressTrigger('push', push, { prNumberInput: 3 })).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('sent by a bot')
+    })
+  })
+
+  it('runs on workflow_dispatch with pr-number, and on any event with it', () => {
+    const dispatch = example('workflow_dispatch')
+    expect(addressTrigger('workflow_dispatch', dispatch)).toEqual({
+      run: false,
+      reason: "workflow_dispatch needs the 'pr-number' input"
+    })
+    expect(addressTrigger('workflow_dispatch', dispatch, { prNumberInput: 7 })).toEqual({
+      run: true,
+      prNumber: 7,
+      actor: obj(dispatch.sender).login,
+      source: 'dispatch'
+    })
+    expect(addressTrigger('schedule', {}, { prNumberInput: 7 })).toMatchObject({ run: true })
+    expect(addressTrigger('pull_request', example('pull_request', 'synchronize'))).toMatchObject({
+      run: false,
+      reason: expect.stringContaining("event 'pull_request' does not start address mode")
+    })
+  })
+})
+
+describe('hasFixCommand', () => {
+  it.each([
+    ['/tandem fix', true],
+    ['LGTM but\n  /tandem fix please', true],
+    ['/tandem fixes', false],
+    ['/tandem review', false],
+    ['```\n/tandem fix\n```', false]
+  ])('%j → %s', (body, expected) => {
+    expect(hasFixCommand(body)).toBe(expected)
   })
 })

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Inputs } from '../inputs.js'
+import { withCredentialsHidden } from '../git/credentials.js'
 import { buildAgentEnv } from './argv.js'
 import { locateClaude } from './locate.js'
 import type { SessionReport } from './report.js'
@@ -65,19 +66,23 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
     agent.transcriptDir,
     `${task.label}-${stamp}-${randomBytes(3).toString('hex')}.ndjson`
   )
-  return runSession({
-    ...task,
-    binary: agent.binary,
-    cwd: task.cwd ?? agent.cwd,
-    env: agent.env,
-    timeoutMs: agent.timeoutMs,
-    executionFile,
-    model: agent.model,
-    maxTurns: agent.maxTurns,
-    maxBudgetUsd: agent.maxBudgetUsd,
-    disallowedTools: agent.disallowedTools,
-    extraArgs: agent.claudeArgs
-  })
+  // Every session, reviewer included: the checkout's stored git credentials are out of reach
+  // while an agent runs (worktrees share the checkout's config, so it is hidden there).
+  return withCredentialsHidden(agent.cwd, () =>
+    runSession({
+      ...task,
+      binary: agent.binary,
+      cwd: task.cwd ?? agent.cwd,
+      env: agent.env,
+      timeoutMs: agent.timeoutMs,
+      executionFile,
+      model: agent.model,
+      maxTurns: agent.maxTurns,
+      maxBudgetUsd: agent.maxBudgetUsd,
+      disallowedTools: agent.disallowedTools,
+      extraArgs: agent.claudeArgs
+    })
+  )
 }
 
 /** The outputs every session sets (CONTRACT.md, "Every session"). */

@@ -75,7 +75,7 @@ export function reviewTrigger(
     case 'pull_request_target':
       return pullRequestTrigger(eventName, event, options, senderLogin)
     case 'issue_comment':
-      return commentTrigger(event)
+      return commentTrigger(event, 'review')
     case 'workflow_dispatch':
       if (options.prNumberInput === undefined) {
         return { run: false, reason: "workflow_dispatch needs the 'pr-number' input" }
@@ -120,10 +120,17 @@ function pullRequestTrigger(
   return { run: true, prNumber, actor: senderLogin ?? text(record(pr?.user)?.login) ?? '' }
 }
 
-function commentTrigger(event: Payload): ReviewTrigger {
+type Command = 'review' | 'fix'
+
+const COMMAND_STARTS: Record<Command, string> = { review: 'a review', fix: 'address mode' }
+
+function commentTrigger(event: Payload, command: Command): ReviewTrigger {
   const action = text(event.action) ?? ''
   if (action !== 'created') {
-    return { run: false, reason: `issue_comment '${action}' does not start a review` }
+    return {
+      run: false,
+      reason: `issue_comment '${action}' does not start ${COMMAND_STARTS[command]}`
+    }
   }
   const issue = record(event.issue)
   const comment = record(event.comment)
@@ -141,8 +148,8 @@ function commentTrigger(event: Payload): ReviewTrigger {
   if (body.includes(TANDEM_MARKER)) {
     return { run: false, reason: 'the comment is one of Tandem’s own' }
   }
-  if (!hasReviewCommand(body)) {
-    return { run: false, reason: 'the comment holds no /tandem review command' }
+  if (!hasCommand(body, command)) {
+    return { run: false, reason: `the comment holds no /tandem ${command} command` }
   }
   const prNumber = whole(issue.number)
   if (prNumber === undefined) {
@@ -163,8 +170,115 @@ function commentTrigger(event: Payload): ReviewTrigger {
  * a fenced code block where someone shows how to use it.
  */
 export function hasReviewCommand(body: string): boolean {
+  return hasCommand(body, 'review')
+}
+
+/** `/tandem fix`, by the same rules as `/tandem review`. */
+export function hasFixCommand(body: string): boolean {
+  return hasCommand(body, 'fix')
+}
+
+function hasCommand(body: string, command: Command): boolean {
   const prose = body.replace(/^[ \t]*(```|~~~)[^\n]*\n[\s\S]*?^[ \t]*\1[ \t]*$/gm, '')
-  return /^[ \t]*\/tandem[ \t]+review(?=\s|$)/im.test(prose)
+  return new RegExp(`^[ \\t]*\\/tandem[ \\t]+${command}(?=\\s|$)`, 'im').test(prose)
+}
+
+export type AddressTrigger =
+  | {
+      run: true
+      prNumber: number
+      /** Who started the run: the reviewer (a bot), the commenter, or the dispatcher. */
+      actor: string
+      /**
+       * `reviewer`: a review by Tandem's reviewer; such runs chain (review → fix → push →
+       * review) and must be bounded. `command`: a person's `/tandem fix`; the caller must check
+       * that `actor` may write before anything runs. `dispatch`: an explicit `pr-number`.
+       */
+      source: 'reviewer' | 'command' | 'dispatch'
+    }
+  | { run: false; reason: string }
+
+/**
+ * Whether this event should start address mode, and on which pull request. Pure, like
+ * reviewTrigger. The one bot-caused event that may start a run is a review submitted by a bot
+ * that carries Tandem's marker: Tandem's reviewer asking its writer to address its findings.
+ * Reviews posted with GITHUB_TOKEN start no workflow at all, so this only chains with an App's
+ * token (or a PAT).
+ */
+export function addressTrigger(
+  eventName: string,
+  payload: unknown,
+  options: TriggerOptions = {}
+): AddressTrigger {
+  const event = record(payload) ?? {}
+  if (eventName === 'pull_request_review') return reviewSubmittedTrigger(event)
+  const sender = record(event.sender)
+  const senderLogin = text(sender?.login)
+  if (sender !== undefined && isBot(sender)) {
+    return { run: false, reason: `the event was sent by a bot (${senderLogin ?? 'unknown'})` }
+  }
+  switch (eventName) {
+    case 'issue_comment': {
+      const trigger = commentTrigger(event, 'fix')
+      return trigger.run
+        ? { run: true, prNumber: trigger.prNumber, actor: trigger.actor, source: 'command' }
+        : trigger
+    }
+    case 'workflow_dispatch':
+      if (options.prNumberInput === undefined) {
+        return { run: false, reason: "workflow_dispatch needs the 'pr-number' input" }
+      }
+      return {
+        run: true,
+        prNumber: options.prNumberInput,
+        actor: senderLogin ?? '',
+        source: 'dispatch'
+      }
+    default:
+      if (options.prNumberInput !== undefined) {
+        return {
+          run: true,
+          prNumber: options.prNumberInput,
+          actor: senderLogin ?? '',
+          source: 'dispatch'
+        }
+      }
+      return {
+        run: false,
+        reason: `event '${eventName || 'unknown'}' does not start address mode; it runs on Tandem's reviews, /tandem fix comments, or with 'pr-number'`
+      }
+  }
+}
+
+function reviewSubmittedTrigger(event: Payload): AddressTrigger {
+  const action = text(event.action) ?? ''
+  if (action !== 'submitted') {
+    return { run: false, reason: `pull_request_review '${action}' does not start address mode` }
+  }
+  const review = record(event.review)
+  const pr = record(event.pull_request)
+  const author = record(review?.user)
+  const login = text(author?.login) ?? text(record(event.sender)?.login) ?? ''
+  const prNumber = whole(pr?.number)
+  if (review === undefined || prNumber === undefined) {
+    return { run: false, reason: 'the pull_request_review payload has no review or pull request' }
+  }
+  if (pr?.state === 'closed') return { run: false, reason: `pull request #${prNumber} is closed` }
+  const body = text(review.body) ?? ''
+  const sender = record(event.sender)
+  const byBot = (author !== undefined && isBot(author)) || (sender !== undefined && isBot(sender))
+  if (byBot) {
+    // A bot's review starts a run only when it is Tandem's (the marker is in every review body
+    // Tandem posts); any other bot, and Tandem's writer replies, never do.
+    if (!body.includes(TANDEM_MARKER)) {
+      return { run: false, reason: `the review was submitted by a bot (${login}), not by Tandem` }
+    }
+    return { run: true, prNumber, actor: login, source: 'reviewer' }
+  }
+  if (!hasCommand(body, 'fix')) {
+    return { run: false, reason: `the review by @${login} holds no /tandem fix command` }
+  }
+  return { run: true, prNumber, actor: login, source: 'command' }
 }
 
 export function isBot(user: { login?: unknown; type?: unknown }): boolean {

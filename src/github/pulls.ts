@@ -495,3 +495,185 @@ export function fitBody(body: string): string {
   if (open > head.lastIndexOf('-->')) head = head.slice(0, open)
   return head + TRUNCATED + markers.filter(m => !head.includes(m)).join('\n')
 }
+
+/** An open pull request as `pulls.list` shows it: enough to decide whether to update it. */
+export interface OpenPullRequest {
+  number: number
+  title: string
+  /** '' when the pull request has no description. */
+  body: string
+  baseRef: string
+  headRef: string
+  headSha: string
+  draft: boolean
+  labels: string[]
+  htmlUrl: string
+}
+
+interface PullListItem {
+  number: number
+  title: string
+  body: string | null
+  base: { ref: string }
+  head: { ref: string; sha: string; repo: { full_name: string } | null }
+  draft?: boolean
+  labels: { name?: string }[]
+  html_url: string
+}
+
+function openPullFrom(data: PullListItem): OpenPullRequest {
+  return {
+    number: data.number,
+    title: data.title,
+    body: data.body ?? '',
+    baseRef: data.base.ref,
+    headRef: data.head.ref,
+    headSha: data.head.sha,
+    draft: data.draft === true,
+    labels: data.labels.map(l => l.name ?? '').filter(name => name !== ''),
+    htmlUrl: data.html_url
+  }
+}
+
+/**
+ * The open pull request whose head is `branch` in `repo` itself, if any. GitHub allows one open
+ * pull request per head and base; Tandem keeps one per head, so the first (newest) one is it.
+ */
+export async function findOpenPullRequestByHead(
+  gh: GitHub,
+  repo: Repo,
+  branch: string
+): Promise<OpenPullRequest | undefined> {
+  // Without the owner prefix GitHub ignores `head` and lists every open pull request.
+  const pulls = await gh.paginate(gh.rest.pulls.list, {
+    owner: repo.owner,
+    repo: repo.repo,
+    state: 'open',
+    head: `${repo.owner}:${branch}`,
+    per_page: 100
+  })
+  const own = `${repo.owner}/${repo.repo}`.toLowerCase()
+  const found = pulls.find(
+    p => p.head.ref === branch && p.head.repo?.full_name.toLowerCase() === own
+  )
+  return found ? openPullFrom(found) : undefined
+}
+
+export interface CreatePullRequestOptions {
+  head: string
+  base: string
+  title: string
+  body: string
+  draft: boolean
+}
+
+/** GitHub refused to let this token open a pull request, for a reason the user can fix. */
+export class PullRequestForbiddenError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PullRequestForbiddenError'
+  }
+}
+
+/**
+ * Opens a pull request from `head` (a branch of `repo`). A create that may have landed (a 5xx, a
+ * lost answer) or that raced another run (422 "already exists") ends with the pull request that
+ * is there, never with a second one.
+ */
+export async function createPullRequest(
+  gh: GitHub,
+  repo: Repo,
+  options: CreatePullRequestOptions
+): Promise<OpenPullRequest> {
+  try {
+    const { data } = await gh.rest.pulls.create({
+      owner: repo.owner,
+      repo: repo.repo,
+      head: options.head,
+      base: options.base,
+      title: options.title,
+      body: fitBody(options.body),
+      draft: options.draft,
+      // A retried POST that landed the first time would answer 422; decide from a lookup instead.
+      request: { retries: 0 }
+    })
+    return openPullFrom(data)
+  } catch (error) {
+    const status = httpStatus(error)
+    const message = String(errorBody(error)?.message ?? (error as Error).message)
+    if (status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
+      throw new PullRequestForbiddenError(
+        `GitHub refused to let this token open a pull request: ${message} Enable "Allow GitHub ` +
+          'Actions to create and approve pull requests" (repository or organization settings → ' +
+          "Actions → General → Workflow permissions), or pass a GitHub App's token as github-token."
+      )
+    }
+    const raced = status === 422 && /already exists/i.test(errorText(error))
+    if (!raced && !mayHaveLanded(error)) throw error
+    const existing = await findOpenPullRequestByHead(gh, repo, options.head)
+    if (existing) return existing
+    if (raced) throw error
+    const { data } = await gh.rest.pulls.create({
+      owner: repo.owner,
+      repo: repo.repo,
+      head: options.head,
+      base: options.base,
+      title: options.title,
+      body: fitBody(options.body),
+      draft: options.draft,
+      request: { retries: 0 }
+    })
+    return openPullFrom(data)
+  }
+}
+
+// 422 details sit in `errors[].message`, not in the top-level message ("Validation Failed").
+function errorText(error: unknown): string {
+  const body = errorBody(error)
+  const errors = Array.isArray(body?.errors) ? body.errors.map(describeError) : []
+  return [String(body?.message ?? ''), ...errors].join('; ')
+}
+
+/** Changes the title, body or base of a pull request; only the fields given are sent. */
+export async function updatePullRequest(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  changes: { title?: string; body?: string; base?: string }
+): Promise<OpenPullRequest> {
+  const { data } = await gh.rest.pulls.update({
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    ...changes,
+    ...(changes.body !== undefined ? { body: fitBody(changes.body) } : {})
+  })
+  return openPullFrom(data)
+}
+
+/** Adds labels to an issue or pull request; GitHub creates labels the repository lacks. */
+export async function addLabels(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  labels: string[]
+): Promise<void> {
+  if (labels.length === 0) return
+  await gh.rest.issues.addLabels({
+    owner: repo.owner,
+    repo: repo.repo,
+    issue_number: number,
+    labels
+  })
+}
+
+/** The repository's default branch, the base a pull request gets when none is given. */
+export async function getDefaultBranch(gh: GitHub, repo: Repo): Promise<string> {
+  const { data } = await gh.rest.repos.get({ owner: repo.owner, repo: repo.repo })
+  return data.default_branch
+}
+
+/** Whether two pull request bodies are the same once GitHub's line-ending changes are undone. */
+export function samePullRequestBody(a: string, b: string): boolean {
+  return sameBody(a, fitBody(b))
+}

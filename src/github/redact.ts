@@ -49,3 +49,18 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const shape of TOKEN_SHAPES) out = out.replace(shape, MASK)
   return out
 }
+
+/**
+ * Whether `text` holds one of the secret values, in any form `redactSecrets` masks. Unlike
+ * redaction, token shapes alone do not count: a repository may hold example tokens.
+ */
+export function containsSecret(text: string, secrets: readonly string[]): boolean {
+  for (const secret of secrets) {
+    const trimmed = secret.trim()
+    if (trimmed.length < MIN_SECRET_LENGTH) continue
+    for (const form of variants(trimmed)) {
+      if (form.length >= MIN_SECRET_LENGTH && text.includes(form)) return true
+    }
+  }
+  return false
+}

@@ -1,7 +1,455 @@
+import * as core from '@actions/core'
+import { lstatSync, openSync, readSync, closeSync } from 'node:fs'
+import path from 'node:path'
+import {
+  appendJobSummary,
+  prepareAgent,
+  runAgent,
+  sessionOutputs,
+  type Agent
+} from '../agent/launch.js'
+import type { SessionReport } from '../agent/report.js'
+import { renderSessionSummary } from '../agent/summary.js'
+import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
+import {
+  addLabels,
+  createPullRequest,
+  findOpenPullRequestByHead,
+  getDefaultBranch,
+  samePullRequestBody,
+  updatePullRequest,
+  type OpenPullRequest
+} from '../github/pulls.js'
+import { containsSecret, redactSecrets } from '../github/redact.js'
+import {
+  checkoutBranchHere,
+  commitAll,
+  entryPaths,
+  fetchRemoteBranch,
+  pushBranch,
+  remoteBranchSha,
+  resetSoft,
+  statusEntries,
+  treeOf
+} from '../git/branch.js'
+import { branchForPrompt, invalidBranchName } from '../git/branch-name.js'
+import { withCredentialsHidden } from '../git/credentials.js'
+import { git, hasCommit } from '../git/git.js'
+import { workflowChanges } from '../git/workflow-paths.js'
 import type { Inputs } from '../inputs.js'
+import {
+  commitMessage,
+  pullRequestTitle,
+  renderPullRequestBody,
+  renderWriteSummary
+} from '../write/render.js'
+import {
+  WRITER_REPORT_SCHEMA,
+  buildWriterPrompt,
+  parseWriterReport,
+  type WriterReport
+} from '../write/report.js'
+import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
 import type { ModeOutcome } from './outcome.js'
+import { reviewPullRequest, type ReviewRound } from './review.js'
 
-/** `write`: not built yet. */
-export async function writeMode(_inputs: Inputs): Promise<ModeOutcome> {
-  throw new Error("mode 'write' is not implemented yet")
+/** The writer's tools when `allowed-tools` is empty: files only, no shell. */
+export const WRITER_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep']
+
+export type PullRequestOperation = 'created' | 'updated' | 'none'
+
+/** Everything one write produced; `pair` reads it to go on with the pull request. */
+export interface WriteResult {
+  outcome: ModeOutcome
+  /** Undefined when the run stopped before the writer ran. */
+  session?: SessionReport
+  report?: WriterReport
+  branch: string
+  base: string
+  changedFiles: string[]
+  /** The head of `branch` after this run (pushed now, or already there with the same tree). */
+  commitSha?: string
+  pushed: boolean
+  verify: VerifyResult
+  pr?: { number: number; url: string; operation: PullRequestOperation; headSha?: string }
+  /** With `review: true`: the review of that pull request. */
+  review?: ReviewRound
+  costUsd: number
+}
+
+/** `write`: the writer session → commit → push a branch → ONE pull request, created or updated. */
+export async function writeMode(inputs: Inputs): Promise<ModeOutcome> {
+  if (!inputs.githubToken) {
+    throw new Error(
+      "Input 'github-token' is empty: write mode needs a token to open the pull request"
+    )
+  }
+  const gh = createGitHub(inputs.githubToken)
+  return (await writeChanges(inputs, gh, repoFromEnv())).outcome
+}
+
+/**
+ * Runs the writer with `inputs.prompt` in the checkout and publishes the result as one pull
+ * request from `branch`. Nothing is pushed when nothing changed, when the change touches
+ * workflows without `allow-workflow-changes`, or when it holds a secret; the working tree is
+ * then left as the writer left it, for inspection.
+ */
+export async function writeChanges(
+  inputs: Inputs,
+  gh: GitHub,
+  repo: Repo,
+  agent?: Agent
+): Promise<WriteResult> {
+  const cwd = inputs.workingDirectory
+  const prompt = inputs.prompt?.trim()
+  if (!prompt) {
+    throw new Error("Inputs 'prompt' and 'prompt-file' are both empty: write mode needs the task")
+  }
+  const branch = inputs.branch ?? branchForPrompt(prompt)
+  const bad = invalidBranchName(branch)
+  if (bad) {
+    throw new Error(
+      `Input 'branch' has value ${JSON.stringify(branch)}: expected a git branch name (${bad})`
+    )
+  }
+  const { base, topLevel } = await core.group('Preparing the branch', async () => {
+    const top = await git(cwd, ['rev-parse', '--show-toplevel'], { allowFailure: true })
+    if (top.exitCode !== 0) {
+      throw new Error(
+        `working-directory ${cwd} is not a git checkout: write mode commits and pushes from one ` +
+          '(run actions/checkout first)'
+      )
+    }
+    const defaultBranch = await getDefaultBranch(gh, repo)
+    const base = inputs.base ?? defaultBranch
+    // The branch is force-pushed: it must never be one people build on.
+    for (const protectedBranch of new Set([base, defaultBranch])) {
+      if (branch === protectedBranch) {
+        throw new Error(
+          `Input 'branch' has value ${JSON.stringify(branch)}: expected a branch other than the ` +
+            `base and the default branch (${protectedBranch}), since Tandem force-pushes it`
+        )
+      }
+    }
+    core.info(`Branch ${branch} → base ${base}`)
+    const before = entryPaths(await statusEntries(cwd))
+    if (before.length > 0) {
+      core.warning(
+        `The checkout already had ${before.length} changed file(s) before the writer ran ` +
+          `(${before.slice(0, 5).join(', ')}${before.length > 5 ? ', …' : ''}); they are part of the commit.`
+      )
+    }
+    return { base, topLevel: top.stdout.trim() }
+  })
+
+  const secrets = [inputs.githubToken ?? '', inputs.anthropicApiKey ?? '']
+  const redact = (text: string): string => redactSecrets(text, secrets)
+  const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
+
+  const writer = agent ?? (await prepareAgent(inputs))
+  const session = await withCredentialsHidden(cwd, () =>
+    runAgent(writer, {
+      label: 'writer',
+      prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
+      allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
+      permissionMode: 'dontAsk',
+      jsonSchema: WRITER_REPORT_SCHEMA
+    })
+  )
+  for (const denial of session.denials) {
+    core.warning(`The writer was denied ${denial.tool} ${denial.input}`.trim())
+  }
+  const finish = (conclusion: string | undefined, failure?: string): Promise<WriteResult> =>
+    finishWrite(session, facts, { conclusion, failure })
+
+  if (session.conclusion !== 'success') {
+    return finish(
+      undefined,
+      `The writer session ended with '${session.conclusion}'` +
+        (session.errors.length > 0 ? `: ${session.errors.join('; ')}` : '') +
+        '; nothing was committed or pushed'
+    )
+  }
+  facts.report = parseWriterReport(session.structuredOutput)
+  if (!facts.report) {
+    core.warning('The writer did not report what it changed; the pull request shows the diff only.')
+  }
+
+  try {
+    const entries = await statusEntries(cwd)
+    facts.changedFiles = entryPaths(entries).sort()
+    if (facts.changedFiles.length === 0) {
+      core.info('The writer changed nothing: no commit, no pull request.')
+      facts.stopped = 'no changes'
+      return await finish('no-changes')
+    }
+    core.info(`Changed: ${facts.changedFiles.join(', ')}`)
+
+    const workflows = workflowChanges(entries)
+    if (workflows.length > 0 && !inputs.allowWorkflowChanges) {
+      facts.stopped = 'refused: workflow files changed'
+      return await finish(
+        undefined,
+        `The writer changed workflow files (${workflows.join(', ')}), which allow-workflow-changes ` +
+          'does not allow: nothing was committed or pushed. The working tree is left as the ' +
+          'writer left it. Set allow-workflow-changes: true if the task is meant to change ' +
+          'workflows (the token then needs the workflows permission).'
+      )
+    }
+    // git reports paths from the repository root, which working-directory may be below.
+    const leaking = filesHoldingSecrets(topLevel, facts.changedFiles, secrets)
+    if (leaking.length > 0) {
+      facts.stopped = 'refused: a credential in the changes'
+      return await finish(
+        undefined,
+        `The changes would publish a credential of this run (in ${leaking.join(', ')}): nothing ` +
+          'was committed or pushed.'
+      )
+    }
+
+    if (inputs.verifyCommand) {
+      facts.verify = await core.group(`Verifying: ${inputs.verifyCommand}`, () =>
+        runVerifyCommand(inputs.verifyCommand!, {
+          cwd,
+          env: writer.env,
+          timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
+        })
+      )
+      const how = facts.verify.timedOut ? 'timed out' : `exit ${facts.verify.exitCode}`
+      if (facts.verify.status === 'passed') core.info(`verify-command passed (${how})`)
+      else core.warning(`verify-command failed (${how}); the pull request reports it`)
+      facts.verify.tail = facts.verify.tail === undefined ? undefined : redact(facts.verify.tail)
+    }
+
+    await core.group(`Committing and pushing ${branch}`, () =>
+      commitAndPush(cwd, facts, redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)))
+    )
+
+    const title = redact(inputs.prTitle ?? pullRequestTitle(facts.report, prompt))
+    const body = redact(
+      renderPullRequestBody({
+        branch,
+        userBody: inputs.prBody,
+        report: facts.report,
+        changedFiles: facts.changedFiles,
+        verify: facts.verify,
+        session: { costUsd: session.costUsd, numTurns: session.numTurns, model: session.model }
+      })
+    )
+    facts.pr = await core.group('Opening or updating the pull request', () =>
+      upsertPullRequest(gh, repo, {
+        branch,
+        base,
+        title,
+        body,
+        labels: inputs.labels,
+        draft: inputs.draft
+      })
+    )
+    core.info(`Pull request #${facts.pr.number}: ${facts.pr.operation} (${facts.pr.url})`)
+  } catch (error) {
+    return finish(undefined, error instanceof Error ? error.message : String(error))
+  }
+
+  const result = await finish(undefined)
+  if (inputs.review && facts.pr) {
+    // A fresh session: the reviewer never sees the writer's context, only the pull request.
+    // `prompt` is the writer's task, not review instructions.
+    const review = await reviewPullRequest(
+      { ...inputs, prompt: undefined },
+      gh,
+      repo,
+      facts.pr.number
+    )
+    result.review = review
+    result.costUsd += review.costUsd
+    const { outputs } = review.outcome
+    for (const name of REVIEW_OUTPUTS) {
+      if (outputs[name] !== undefined) result.outcome.outputs[name] = outputs[name]
+    }
+    if (review.outcome.failure) result.outcome.failure = review.outcome.failure
+  }
+  return result
+}
+
+// The review's own outputs; the session outputs stay the writer's.
+const REVIEW_OUTPUTS = [
+  'review-id',
+  'verdict',
+  'findings',
+  'findings-count',
+  'inline-comments',
+  'summary-comment-id'
+]
+
+interface WriteFacts {
+  branch: string
+  base: string
+  report?: WriterReport
+  changedFiles: string[]
+  commitSha?: string
+  pushed: boolean
+  verify: VerifyResult
+  pr?: WriteResult['pr']
+  stopped?: string
+}
+
+async function finishWrite(
+  session: SessionReport,
+  facts: WriteFacts,
+  end: { conclusion?: string; failure?: string }
+): Promise<WriteResult> {
+  await appendJobSummary(
+    renderSessionSummary(session, 'Tandem · writer session') +
+      '\n' +
+      renderWriteSummary({
+        branch: facts.branch,
+        base: facts.base,
+        commitSha: facts.commitSha,
+        pushed: facts.pushed,
+        changedFiles: facts.changedFiles,
+        pr: facts.pr,
+        verify: facts.verify,
+        stopped: end.failure ? (facts.stopped ?? 'failed') : facts.stopped
+      })
+  )
+  const outputs: Record<string, string> = {
+    ...sessionOutputs(session),
+    'pr-number': facts.pr ? String(facts.pr.number) : '',
+    'pr-url': facts.pr?.url ?? '',
+    'pr-operation': facts.pr?.operation ?? 'none',
+    branch: facts.branch,
+    'commit-sha': facts.commitSha ?? '',
+    'changed-files': JSON.stringify(facts.changedFiles),
+    'verify-result': facts.verify.status
+  }
+  if (end.conclusion) outputs.conclusion = end.conclusion
+  return {
+    outcome: { outputs, failure: end.failure },
+    session,
+    report: facts.report,
+    branch: facts.branch,
+    base: facts.base,
+    changedFiles: facts.changedFiles,
+    commitSha: facts.commitSha,
+    pushed: facts.pushed,
+    verify: facts.verify,
+    pr: facts.pr,
+    costUsd: session.costUsd
+  }
+}
+
+/**
+ * Commits the working tree on `branch` and pushes it, unless the remote branch already holds
+ * exactly this tree: then nothing is pushed and the checkout takes the remote commit as HEAD,
+ * so an identical re-run neither rewrites history nor triggers anything.
+ */
+async function commitAndPush(cwd: string, facts: WriteFacts, message: string): Promise<void> {
+  await checkoutBranchHere(cwd, facts.branch)
+  const sha = await commitAll(cwd, { message })
+  if (!sha) throw new Error('git found nothing to commit although the working tree had changes')
+  const remote = await remoteBranchSha(cwd, facts.branch)
+  if (
+    remote !== undefined &&
+    ((await hasCommit(cwd, remote)) || (await fetchRemoteBranch(cwd, facts.branch)))
+  ) {
+    const [ours, theirs] = [await treeOf(cwd, sha), await treeOf(cwd, remote)]
+    if (ours !== undefined && ours === theirs) {
+      await resetSoft(cwd, remote)
+      facts.commitSha = remote
+      core.info(`origin/${facts.branch} already holds this tree at ${remote}: nothing to push`)
+      return
+    }
+  }
+  // The lease: replace the branch only if it is still where we just saw it (or still absent).
+  try {
+    await pushBranch(cwd, facts.branch, { force: true, expectedRemoteSha: remote })
+  } catch (error) {
+    const message = (error as Error).message
+    // GitHub's words when a token without the `workflows` permission pushes a workflow file.
+    if (/refusing to allow .* to create or update workflow/i.test(message)) {
+      throw new Error(
+        `${message}\nThe token cannot push workflow changes: GITHUB_TOKEN never can. Pass a GitHub ` +
+          "App token or a PAT with the workflows permission as github-token, or don't allow " +
+          'workflow changes.'
+      )
+    }
+    throw error
+  }
+  facts.commitSha = sha
+  facts.pushed = true
+  core.info(`Pushed ${sha} to ${facts.branch}${remote ? ` (was ${remote})` : ''}`)
+}
+
+async function upsertPullRequest(
+  gh: GitHub,
+  repo: Repo,
+  want: {
+    branch: string
+    base: string
+    title: string
+    body: string
+    labels: string[]
+    draft: boolean
+  }
+): Promise<NonNullable<WriteResult['pr']>> {
+  const existing = await findOpenPullRequestByHead(gh, repo, want.branch)
+  let pr: OpenPullRequest
+  let operation: PullRequestOperation
+  if (existing === undefined) {
+    pr = await createPullRequest(gh, repo, {
+      head: want.branch,
+      base: want.base,
+      title: want.title,
+      body: want.body,
+      draft: want.draft
+    })
+    operation = 'created'
+  } else {
+    pr = existing
+    const changes: { title?: string; body?: string; base?: string } = {}
+    if (existing.title !== want.title) changes.title = want.title
+    if (!samePullRequestBody(existing.body, want.body)) changes.body = want.body
+    if (existing.baseRef !== want.base) changes.base = want.base
+    operation = 'none'
+    if (Object.keys(changes).length > 0) {
+      pr = await updatePullRequest(gh, repo, existing.number, changes)
+      operation = 'updated'
+    }
+  }
+  const have = new Set(pr.labels.map(label => label.toLowerCase()))
+  const missing = want.labels.filter(label => !have.has(label.toLowerCase()))
+  if (missing.length > 0) {
+    await addLabels(gh, repo, pr.number, missing)
+    if (operation === 'none') operation = 'updated'
+  }
+  return { number: pr.number, url: pr.htmlUrl, operation, headSha: pr.headSha }
+}
+
+const MAX_SCANNED_BYTES = 10 * 1024 * 1024
+
+/** Changed files (regular files, up to 10 MB each) that hold a credential of this run. */
+function filesHoldingSecrets(root: string, files: string[], secrets: string[]): string[] {
+  if (!secrets.some(secret => secret.trim() !== '')) return []
+  const leaking: string[] = []
+  for (const file of files) {
+    const full = path.join(root, file)
+    let size: number
+    try {
+      const stat = lstatSync(full)
+      if (!stat.isFile()) continue
+      size = Math.min(stat.size, MAX_SCANNED_BYTES)
+    } catch {
+      continue // deleted
+    }
+    const buffer = Buffer.alloc(size)
+    const fd = openSync(full, 'r')
+    try {
+      readSync(fd, buffer, 0, size, 0)
+    } finally {
+      closeSync(fd)
+    }
+    if (containsSecret(buffer.toString('utf8'), secrets)) leaking.push(file)
+  }
+  return leaking
 }

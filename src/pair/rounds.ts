@@ -1,0 +1,91 @@
+import { SEVERITIES, type Severity } from '../inputs.js'
+import type { Finding, Verdict } from '../review/findings.js'
+import { countBySeverity } from '../review/render.js'
+import type { VerifyResult } from '../write/verify.js'
+
+/** One round of the pair loop: the review, and the writer's answer to it (if there was one). */
+export interface PairRound {
+  round: number
+  findings: Record<Severity, number>
+  blocking: number
+  verdict: Verdict | undefined
+  verify: VerifyResult['status']
+  /** Commits the writer pushed after this review (the first write counts in round 0). */
+  commits: number
+  costUsd: number
+}
+
+export type PairStop =
+  'converged' | 'max-rounds' | 'budget' | 'reviewer-failed' | 'writer-failed' | 'writer-stuck'
+
+/** Why the loop should stop after this review, or undefined to go on to another round. */
+export function stopAfterReview(input: {
+  round: number
+  maxRounds: number
+  blocking: Finding[]
+  verify: VerifyResult
+  spentUsd: number
+  budgetUsd: number | undefined
+}): PairStop | undefined {
+  if (input.blocking.length === 0 && input.verify.status !== 'failed') return 'converged'
+  if (input.round >= input.maxRounds) return 'max-rounds'
+  if (input.budgetUsd !== undefined && input.spentUsd >= input.budgetUsd) return 'budget'
+  return undefined
+}
+
+export function roundOf(
+  round: number,
+  review: { findings: Finding[]; blocking: Finding[]; verdict?: Verdict },
+  verify: VerifyResult,
+  costUsd: number
+): PairRound {
+  return {
+    round,
+    findings: countBySeverity(review.findings),
+    blocking: review.blocking.length,
+    verdict: review.verdict,
+    verify: verify.status,
+    commits: 0,
+    costUsd
+  }
+}
+
+const STOP_TEXT: Record<PairStop, string> = {
+  converged: '✅ converged: no blocking findings and the checks pass',
+  'max-rounds': '⚠️ stopped at max-rounds with blocking findings or failing checks left',
+  budget: '⚠️ stopped: the budget is spent',
+  'reviewer-failed': '❌ stopped: the reviewer failed',
+  'writer-failed': '❌ stopped: the writer failed',
+  'writer-stuck': '⚠️ stopped: the writer changed nothing in answer to the review'
+}
+
+/** The job summary's table of rounds. */
+export function renderRounds(input: {
+  rounds: PairRound[]
+  stop: PairStop
+  prUrl?: string
+  writeCostUsd: number
+  writeCommits: number
+}): string {
+  const total = input.writeCostUsd + input.rounds.reduce((sum, r) => sum + r.costUsd, 0)
+  const lines = [
+    `### Tandem pair: ${STOP_TEXT[input.stop]}`,
+    '',
+    input.prUrl ? `Pull request: ${input.prUrl}` : '',
+    '',
+    `| Round | ${SEVERITIES.join(' | ')} | Blocking | Verdict | Checks | Commits | Cost |`,
+    `|---:|${SEVERITIES.map(() => '---:').join('|')}|---:|---|---|---:|---:|`
+  ]
+  if (input.writeCostUsd > 0 || input.writeCommits > 0) {
+    lines.push(
+      `| 0 (write) | ${SEVERITIES.map(() => '').join(' | ')} | | | | ${input.writeCommits} | $${input.writeCostUsd.toFixed(4)} |`
+    )
+  }
+  for (const r of input.rounds) {
+    lines.push(
+      `| ${r.round} | ${SEVERITIES.map(s => r.findings[s]).join(' | ')} | ${r.blocking} | ${r.verdict ?? '—'} | ${r.verify} | ${r.commits} | $${r.costUsd.toFixed(4)} |`
+    )
+  }
+  lines.push('', `Total cost: $${total.toFixed(4)}`)
+  return lines.filter((line, i) => line !== '' || lines[i - 1] !== '').join('\n') + '\n'
+}
