@@ -32301,6 +32301,16 @@ async function listReviews(gh, repo, number) {
     submittedAt: r.submitted_at
   }));
 }
+async function dismissReview(gh, repo, number, reviewId, message) {
+  await gh.rest.pulls.dismissReview({
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    review_id: reviewId,
+    message,
+    event: "DISMISS"
+  });
+}
 var ReviewRejectedError = class extends Error {
   constructor(message, errors, documentationUrl) {
     super(errors.length > 0 ? `${message}: ${errors.join("; ")}` : message);
@@ -32368,9 +32378,8 @@ function describeError(item) {
 async function upsertStickyComment(gh, repo, number, marker, body, options = {}) {
   const text2 = fitBody(body.includes(marker) ? body : `${marker}
 ${body}`);
-  const comments = (await listIssueComments(gh, repo, number)).filter((c) => c.body.includes(marker));
   const author = options.author?.toLowerCase();
-  const existing = author === void 0 ? comments.find((c) => c.authorIsBot) ?? comments[0] : comments.find((c) => c.author?.toLowerCase() === author);
+  const existing = options.existing !== void 0 ? options.existing ?? void 0 : (await listIssueComments(gh, repo, number)).filter((c) => c.body.includes(marker)).find((c) => author === void 0 ? c.authorIsBot : c.author?.toLowerCase() === author);
   if (existing === void 0) {
     try {
       return await createComment(gh, repo, number, text2);
@@ -34573,7 +34582,15 @@ async function readReviewContext(gh, repo, pr, inputs) {
   info(
     `${fullDiff.files.length} file(s) in the pull request; ${threads.length} review thread(s)`
   );
-  return { fullDiff, reviewDiff, sinceSha, threads, postedFingerprints, summaryBody: summary2?.body };
+  return {
+    fullDiff,
+    reviewDiff,
+    sinceSha,
+    threads,
+    postedFingerprints,
+    summaryBody: summary2?.body,
+    summary: summary2
+  };
 }
 async function pullRequestDiff(gh, repo, pr, cwd) {
   try {
@@ -34741,13 +34758,34 @@ async function publish(gh, repo, pr, args) {
       listed.map((item) => item.fingerprint)
     )
   );
-  const summary2 = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body);
+  const summary2 = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body, {
+    existing: args.context.summary ?? null
+  });
+  if (args.verdict !== "request_changes") await dismissStaleChangeRequests(gh, repo, pr);
   info(`Summary comment ${summary2.id}: ${summary2.operation}`);
   return { reviewId, inlineCount: inline.length, summaryCommentId: summary2.id, placement };
 }
 function carriedMarkers(previous, current) {
   const extra = previous.filter((fp) => !current.includes(fp));
   return extra.length > 0 ? extra.map((fp) => `<!-- tandem:finding fp=${fp} -->`).join("\n") + "\n" : "";
+}
+async function dismissStaleChangeRequests(gh, repo, pr) {
+  for (const earlier of await listReviews(gh, repo, pr.number)) {
+    if (earlier.state !== "CHANGES_REQUESTED" || !earlier.body.includes(REVIEW_MARKER)) continue;
+    if (!isBot({ login: earlier.author })) continue;
+    try {
+      await dismissReview(
+        gh,
+        repo,
+        pr.number,
+        earlier.id,
+        `Tandem's review of ${pr.headSha.slice(0, 7)} no longer requests changes.`
+      );
+      info(`Dismissed the earlier change request ${earlier.id}`);
+    } catch (error2) {
+      warning(`Could not dismiss review ${earlier.id}: ${error2.message}`);
+    }
+  }
 }
 function annotateFindings(findings, redact) {
   for (const finding of findings) {

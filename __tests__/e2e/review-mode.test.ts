@@ -394,6 +394,10 @@ describe('review mode through dist/index.js', () => {
       // a deleted base line: new commits never change it → open
       'The old value was used elsewhere': false
     })
+    // Nothing blocking stands any more: the first review's change request no longer blocks.
+    // (The nit is already on the PR, so this run posts no review of its own.)
+    expect(gh.reviews(OWNER, REPO, PR).map(r => r.state)).toEqual(['DISMISSED'])
+    expect(run.outputs.verdict).toBe('comment')
     gh.assertClean()
   })
 

@@ -374,7 +374,7 @@ describe('upsertStickyComment', () => {
     expect(fake.issueComments(OWNER, REPO, number)[0]?.body).toBe(`${MARKER}\nno marker here`)
   })
 
-  it('prefers a bot’s comment over a person’s that carries the marker', async () => {
+  it('never takes over a person’s comment that carries the marker', async () => {
     const number = seedPull()
     const alice = client(fake, 'alice-token')
     await alice.rest.issues.createComment({
@@ -384,8 +384,12 @@ describe('upsertStickyComment', () => {
       body: `quoting ${MARKER}`
     })
     const created = await upsertStickyComment(gh, repo, number, MARKER, `${MARKER}\nsummary`)
-    // Alice's comment was the only one with the marker: taken over (no identity to compare).
-    expect(created.operation).toBe('updated')
+    // Alice's comment is left alone: a bot's summary of its own is created beside it.
+    expect(created.operation).toBe('created')
+    expect(fake.issueComments(OWNER, REPO, number).map(c => c.body)).toEqual([
+      `quoting ${MARKER}`,
+      `${MARKER}\nsummary`
+    ])
 
     const other = seedPull()
     await alice.rest.issues.createComment({

@@ -293,6 +293,24 @@ export async function listReviews(gh: GitHub, repo: Repo, number: number): Promi
   }))
 }
 
+/** Takes back a review's CHANGES_REQUESTED (or APPROVED): it stays visible, marked dismissed. */
+export async function dismissReview(
+  gh: GitHub,
+  repo: Repo,
+  number: number,
+  reviewId: number,
+  message: string
+): Promise<void> {
+  await gh.rest.pulls.dismissReview({
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    review_id: reviewId,
+    message,
+    event: 'DISMISS'
+  })
+}
+
 export type Side = 'LEFT' | 'RIGHT'
 
 export interface ReviewCommentInput {
@@ -409,9 +427,10 @@ export interface StickyResult {
 
 /**
  * One conversation comment per marker, edited in place. With GITHUB_TOKEN the action cannot
- * ask who it is (`GET /user` refuses installation tokens), so the marker finds the comment;
- * a comment of a bot wins over a person's that happens to carry the marker, and `author`
- * narrows the choice when the caller knows its own login.
+ * ask who it is (`GET /user` refuses installation tokens), so the marker finds the comment, and
+ * only a bot's comment counts: a person who pastes the marker neither gets their comment
+ * overwritten nor takes the summary over. `author` narrows the choice when the caller knows its
+ * own login; `existing` skips the listing when the caller has just read the comments.
  */
 export async function upsertStickyComment(
   gh: GitHub,
@@ -419,15 +438,16 @@ export async function upsertStickyComment(
   number: number,
   marker: string,
   body: string,
-  options: { author?: string } = {}
+  options: { author?: string; existing?: IssueComment | null } = {}
 ): Promise<StickyResult> {
   const text = fitBody(body.includes(marker) ? body : `${marker}\n${body}`)
-  const comments = (await listIssueComments(gh, repo, number)).filter(c => c.body.includes(marker))
   const author = options.author?.toLowerCase()
   const existing =
-    author === undefined
-      ? (comments.find(c => c.authorIsBot) ?? comments[0])
-      : comments.find(c => c.author?.toLowerCase() === author)
+    options.existing !== undefined
+      ? (options.existing ?? undefined)
+      : (await listIssueComments(gh, repo, number))
+          .filter(c => c.body.includes(marker))
+          .find(c => (author === undefined ? c.authorIsBot : c.author?.toLowerCase() === author))
   if (existing === undefined) {
     try {
       return await createComment(gh, repo, number, text)

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
-import { readEvent, requireWritePermission, reviewTrigger } from '../github/event.js'
+import { isBot, readEvent, requireWritePermission, reviewTrigger } from '../github/event.js'
 import {
   getPullRequest,
   getPullRequestDiff,
@@ -10,6 +10,9 @@ import {
   listPullRequestFiles,
   filesToUnifiedDiff,
   upsertStickyComment,
+  dismissReview,
+  listReviews,
+  type IssueComment,
   type PullRequest
 } from '../github/pulls.js'
 import { redactSecrets } from '../github/redact.js'
@@ -19,6 +22,7 @@ import type { Inputs, Severity } from '../inputs.js'
 import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
 import {
+  REVIEW_MARKER,
   REVIEW_SCHEMA,
   SUMMARY_MARKER,
   atOrAbove,
@@ -217,6 +221,8 @@ interface ReviewContext {
   threads: ReviewThread[]
   postedFingerprints: Set<string>
   summaryBody: string | undefined
+  /** Tandem's sticky summary comment, if there is one yet. */
+  summary: IssueComment | undefined
 }
 
 async function readReviewContext(
@@ -260,7 +266,15 @@ async function readReviewContext(
   core.info(
     `${fullDiff.files.length} file(s) in the pull request; ${threads.length} review thread(s)`
   )
-  return { fullDiff, reviewDiff, sinceSha, threads, postedFingerprints, summaryBody: summary?.body }
+  return {
+    fullDiff,
+    reviewDiff,
+    sinceSha,
+    threads,
+    postedFingerprints,
+    summaryBody: summary?.body,
+    summary
+  }
 }
 
 /** The PR diff from the checkout; then the API's diff; then the paginated files API. */
@@ -491,7 +505,10 @@ async function publish(
         listed.map(item => item.fingerprint)
       )
   )
-  const summary = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body)
+  const summary = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body, {
+    existing: args.context.summary ?? null
+  })
+  if (args.verdict !== 'request_changes') await dismissStaleChangeRequests(gh, repo, pr)
   core.info(`Summary comment ${summary.id}: ${summary.operation}`)
   return { reviewId, inlineCount: inline.length, summaryCommentId: summary.id, placement }
 }
@@ -501,6 +518,29 @@ function carriedMarkers(previous: string[], current: string[]): string {
   return extra.length > 0
     ? extra.map(fp => `<!-- tandem:finding fp=${fp} -->`).join('\n') + '\n'
     : ''
+}
+
+/**
+ * Tandem's earlier CHANGES_REQUESTED would keep blocking the merge after the findings behind it
+ * are gone: it is dismissed once a review no longer requests changes.
+ */
+async function dismissStaleChangeRequests(gh: GitHub, repo: Repo, pr: PullRequest): Promise<void> {
+  for (const earlier of await listReviews(gh, repo, pr.number)) {
+    if (earlier.state !== 'CHANGES_REQUESTED' || !earlier.body.includes(REVIEW_MARKER)) continue
+    if (!isBot({ login: earlier.author })) continue
+    try {
+      await dismissReview(
+        gh,
+        repo,
+        pr.number,
+        earlier.id,
+        `Tandem's review of ${pr.headSha.slice(0, 7)} no longer requests changes.`
+      )
+      core.info(`Dismissed the earlier change request ${earlier.id}`)
+    } catch (error) {
+      core.warning(`Could not dismiss review ${earlier.id}: ${(error as Error).message}`)
+    }
+  }
 }
 
 /** Each finding as an annotation on its file and line, for runs that cannot comment. */

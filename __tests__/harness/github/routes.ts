@@ -507,6 +507,20 @@ export const routes: Record<string, Handler> = {
     return ok(reviewJson(ctx.render, repo, review))
   },
 
+  'pulls/dismiss-review': ctx => {
+    const repo = repoOf(ctx)
+    writable(ctx)
+    const issue = pullOf(ctx, repo)
+    const review = store(ctx).reviews.get(Number(ctx.params.review_id))
+    if (!review || review.repo !== repo.fullName || review.number !== issue.number) throw notFound()
+    // GitHub dismisses only reviews that approve or request changes.
+    if (review.state !== 'CHANGES_REQUESTED' && review.state !== 'APPROVED') {
+      throw unprocessable('Can not dismiss a commented pull request review')
+    }
+    review.state = 'DISMISSED'
+    return ok(reviewJson(ctx.render, repo, review))
+  },
+
   'pulls/submit-review': ctx => {
     const repo = repoOf(ctx)
     writable(ctx)
