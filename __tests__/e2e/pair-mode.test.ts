@@ -32,6 +32,7 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
+  gh.assertClean()
   if (api) {
     for (const req of api.requests) expect(req.rawBody).not.toContain(TOKEN)
     await api.close()

@@ -108,6 +108,8 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
+  // Every request any test made was valid against GitHub's OpenAPI description.
+  gh.assertClean()
   await api?.close()
   api = undefined
   await gh.close()
