@@ -34998,13 +34998,30 @@ async function writeChanges(inputs, gh, repo, agent) {
     warning("The writer did not report what it changed; the pull request shows the diff only.");
   }
   try {
-    const entries = await statusEntries(cwd);
-    facts.changedFiles = entryPaths(entries).sort();
-    if (facts.changedFiles.length === 0) {
+    if ((await statusEntries(cwd)).length === 0) {
       info("The writer changed nothing: no commit, no pull request.");
       facts.stopped = "no changes";
       return await finish2("no-changes");
     }
+    if (inputs.verifyCommand) {
+      facts.verify = await group(
+        `Verifying: ${inputs.verifyCommand}`,
+        () => withCredentialsHidden(
+          cwd,
+          () => runVerifyCommand(inputs.verifyCommand, {
+            cwd,
+            env: writer.env,
+            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
+          })
+        )
+      );
+      const how = facts.verify.timedOut ? "timed out" : `exit ${facts.verify.exitCode}`;
+      if (facts.verify.status === "passed") info(`verify-command passed (${how})`);
+      else warning(`verify-command failed (${how}); the pull request reports it`);
+      facts.verify.tail = facts.verify.tail === void 0 ? void 0 : redact(facts.verify.tail);
+    }
+    const entries = await statusEntries(cwd);
+    facts.changedFiles = entryPaths(entries).sort();
     info(`Changed: ${facts.changedFiles.join(", ")}`);
     const workflows = workflowChanges(entries);
     if (workflows.length > 0 && !inputs.allowWorkflowChanges) {
@@ -35021,20 +35038,6 @@ async function writeChanges(inputs, gh, repo, agent) {
         void 0,
         `The changes would publish a credential of this run (in ${leaking.join(", ")}): nothing was committed or pushed.`
       );
-    }
-    if (inputs.verifyCommand) {
-      facts.verify = await group(
-        `Verifying: ${inputs.verifyCommand}`,
-        () => runVerifyCommand(inputs.verifyCommand, {
-          cwd,
-          env: writer.env,
-          timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
-        })
-      );
-      const how = facts.verify.timedOut ? "timed out" : `exit ${facts.verify.exitCode}`;
-      if (facts.verify.status === "passed") info(`verify-command passed (${how})`);
-      else warning(`verify-command failed (${how}); the pull request reports it`);
-      facts.verify.tail = facts.verify.tail === void 0 ? void 0 : redact(facts.verify.tail);
     }
     await group(
       `Committing and pushing ${branch}`,
@@ -35059,7 +35062,12 @@ async function writeChanges(inputs, gh, repo, agent) {
         title,
         body,
         labels: inputs.labels,
-        draft: inputs.draft
+        draft: inputs.draft,
+        // Same tree as last time: the title and body stay as they are, since the session's
+        // cost, turns and wording differ on every run and would edit the PR for nothing —
+        // unless the check's outcome changed, which the PR must show.
+        refreshText: facts.pushed,
+        mustShow: renderVerify(facts.verify).split("\n", 1)[0] || void 0
       })
     );
     info(`Pull request #${facts.pr.number}: ${facts.pr.operation} (${facts.pr.url})`);
@@ -35176,8 +35184,9 @@ async function upsertPullRequest(gh, repo, want) {
   } else {
     pr = existing;
     const changes = {};
-    if (existing.title !== want.title) changes.title = want.title;
-    if (!samePullRequestBody(existing.body, want.body)) changes.body = want.body;
+    const refresh = want.refreshText || want.mustShow !== void 0 && !existing.body.includes(want.mustShow);
+    if (refresh && existing.title !== want.title) changes.title = want.title;
+    if (refresh && !samePullRequestBody(existing.body, want.body)) changes.body = want.body;
     if (existing.baseRef !== want.base) changes.base = want.base;
     operation = "none";
     if (Object.keys(changes).length > 0) {

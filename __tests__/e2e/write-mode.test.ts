@@ -409,6 +409,23 @@ describe('write mode through dist/index.js', () => {
     gh.assertClean()
   })
 
+  it('verify-command cannot read the credentials, and what it writes is checked like the writer', async () => {
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`
+    git(repo.workspace, ['config', '--local', 'http.https://github.com/.extraheader', header])
+    // A check that runs code the writer changed: it dumps git's config and adds a workflow.
+    const leaky = await write({
+      inputs: {
+        'verify-command':
+          'git config --get-regexp extraheader > leak.txt; mkdir -p .github/workflows && echo "on: push" > .github/workflows/evil.yml'
+      }
+    })
+    expect(leaky.exitCode).toBe(1)
+    expect(leaky.log).toContain('changed workflow files (.github/workflows/evil.yml')
+    expect(remoteSha(leaky.outputs.branch!)).toBeUndefined()
+    expect(readFileSync(file('leak.txt'), 'utf8')).not.toContain('basic')
+    gh.assertClean()
+  })
+
   it('refuses to push a change that holds the GitHub token', async () => {
     // An earlier step left the token in an ignored file; the writer copies it somewhere that is
     // not ignored. The token itself never passes through the model.

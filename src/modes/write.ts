@@ -41,6 +41,7 @@ import {
   commitMessage,
   pullRequestTitle,
   renderPullRequestBody,
+  renderVerify,
   renderWriteSummary
 } from '../write/render.js'
 import {
@@ -176,13 +177,33 @@ export async function writeChanges(
   }
 
   try {
-    const entries = await statusEntries(cwd)
-    facts.changedFiles = entryPaths(entries).sort()
-    if (facts.changedFiles.length === 0) {
+    if ((await statusEntries(cwd)).length === 0) {
       core.info('The writer changed nothing: no commit, no pull request.')
       facts.stopped = 'no changes'
       return await finish('no-changes')
     }
+
+    if (inputs.verifyCommand) {
+      // The check runs code the writer may have changed: the stored credentials stay hidden
+      // while it runs, and whatever it leaves behind goes through the same checks below.
+      facts.verify = await core.group(`Verifying: ${inputs.verifyCommand}`, () =>
+        withCredentialsHidden(cwd, () =>
+          runVerifyCommand(inputs.verifyCommand!, {
+            cwd,
+            env: writer.env,
+            timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
+          })
+        )
+      )
+      const how = facts.verify.timedOut ? 'timed out' : `exit ${facts.verify.exitCode}`
+      if (facts.verify.status === 'passed') core.info(`verify-command passed (${how})`)
+      else core.warning(`verify-command failed (${how}); the pull request reports it`)
+      facts.verify.tail = facts.verify.tail === undefined ? undefined : redact(facts.verify.tail)
+    }
+
+    // Read after the check: what is committed is exactly what these checks saw.
+    const entries = await statusEntries(cwd)
+    facts.changedFiles = entryPaths(entries).sort()
     core.info(`Changed: ${facts.changedFiles.join(', ')}`)
 
     const workflows = workflowChanges(entries)
@@ -207,20 +228,6 @@ export async function writeChanges(
       )
     }
 
-    if (inputs.verifyCommand) {
-      facts.verify = await core.group(`Verifying: ${inputs.verifyCommand}`, () =>
-        runVerifyCommand(inputs.verifyCommand!, {
-          cwd,
-          env: writer.env,
-          timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
-        })
-      )
-      const how = facts.verify.timedOut ? 'timed out' : `exit ${facts.verify.exitCode}`
-      if (facts.verify.status === 'passed') core.info(`verify-command passed (${how})`)
-      else core.warning(`verify-command failed (${how}); the pull request reports it`)
-      facts.verify.tail = facts.verify.tail === undefined ? undefined : redact(facts.verify.tail)
-    }
-
     await core.group(`Committing and pushing ${branch}`, () =>
       commitAndPush(cwd, facts, redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)))
     )
@@ -243,7 +250,12 @@ export async function writeChanges(
         title,
         body,
         labels: inputs.labels,
-        draft: inputs.draft
+        draft: inputs.draft,
+        // Same tree as last time: the title and body stay as they are, since the session's
+        // cost, turns and wording differ on every run and would edit the PR for nothing —
+        // unless the check's outcome changed, which the PR must show.
+        refreshText: facts.pushed,
+        mustShow: renderVerify(facts.verify).split('\n', 1)[0] || undefined
       })
     )
     core.info(`Pull request #${facts.pr.number}: ${facts.pr.operation} (${facts.pr.url})`)
@@ -391,6 +403,8 @@ async function upsertPullRequest(
     body: string
     labels: string[]
     draft: boolean
+    refreshText: boolean
+    mustShow?: string
   }
 ): Promise<NonNullable<WriteResult['pr']>> {
   const existing = await findOpenPullRequestByHead(gh, repo, want.branch)
@@ -408,8 +422,10 @@ async function upsertPullRequest(
   } else {
     pr = existing
     const changes: { title?: string; body?: string; base?: string } = {}
-    if (existing.title !== want.title) changes.title = want.title
-    if (!samePullRequestBody(existing.body, want.body)) changes.body = want.body
+    const refresh =
+      want.refreshText || (want.mustShow !== undefined && !existing.body.includes(want.mustShow))
+    if (refresh && existing.title !== want.title) changes.title = want.title
+    if (refresh && !samePullRequestBody(existing.body, want.body)) changes.body = want.body
     if (existing.baseRef !== want.base) changes.base = want.base
     operation = 'none'
     if (Object.keys(changes).length > 0) {
