@@ -1074,14 +1074,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path15 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path14 && path14[0] !== "/") {
-          path14 = `/${path14}`;
+        if (path15 && path15[0] !== "/") {
+          path15 = `/${path15}`;
         }
-        return new URL(`${origin}${path14}`);
+        return new URL(`${origin}${path15}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1532,39 +1532,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path15, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path14);
+        debuglog("sending request to %s %s/%s", method, origin, path15);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path15, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path14,
+          path15,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin }
+          request: { method, path: path15, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path14);
+        debuglog("trailers received from %s %s/%s", method, origin, path15);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path14, origin },
+          request: { method, path: path15, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path14,
+          path15,
           error2.message
         );
       });
@@ -1613,9 +1613,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path14, origin }
+            request: { method, path: path15, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path14);
+          debuglog("sending request to %s %s/%s", method, origin, path15);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1678,7 +1678,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path14,
+        path: path15,
         method,
         body,
         headers,
@@ -1693,11 +1693,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path14 !== "string") {
+        if (typeof path15 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path15[0] !== "/" && !(path15.startsWith("http://") || path15.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path14)) {
+        } else if (invalidPathRegex.test(path15)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1763,7 +1763,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path14, query) : path14;
+        this.path = query ? buildURL(path15, query) : path15;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6456,7 +6456,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path14, host, upgrade, blocking, reset } = request2;
+      const { method, path: path15, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6537,7 +6537,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path14} HTTP/1.1\r
+      let header = `${method} ${path15} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7066,7 +7066,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path14, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
+      const { method, path: path15, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7163,7 +7163,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path14;
+      headers[HTTP2_HEADER_PATH] = path15;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7516,9 +7516,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path14 = search ? `${pathname}${search}` : pathname;
+        const path15 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path14;
+        this.opts.path = path15;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8757,10 +8757,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path14 = "/",
+          path: path15 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path14;
+        opts.path = origin + path15;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10732,20 +10732,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path14) {
-      if (typeof path14 !== "string") {
-        return path14;
+    function safeUrl(path15) {
+      if (typeof path15 !== "string") {
+        return path15;
       }
-      const pathSegments = path14.split("?");
+      const pathSegments = path15.split("?");
       if (pathSegments.length !== 2) {
-        return path14;
+        return path15;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path14);
+    function matchKey(mockDispatch2, { path: path15, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path15);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10767,7 +10767,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path15 }) => matchValue(safeUrl(path15), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10805,9 +10805,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path14, method, body, headers, query } = opts;
+      const { path: path15, method, body, headers, query } = opts;
       return {
-        path: path14,
+        path: path15,
         method,
         body,
         headers,
@@ -11270,10 +11270,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path15, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path14,
+            Path: path15,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16152,9 +16152,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path14) {
-      for (let i = 0; i < path14.length; ++i) {
-        const code3 = path14.charCodeAt(i);
+    function validateCookiePath(path15) {
+      for (let i = 0; i < path15.length; ++i) {
+        const code3 = path15.charCodeAt(i);
         if (code3 < 32 || // exclude CTLs (0-31)
         code3 > 126 || // exclude DEL and non-ascii
         code3 === 59) {
@@ -19074,11 +19074,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path14 = opts.path;
+          let path15 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path14 = `/${path14}`;
+            path15 = `/${path15}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path14);
+          url = new URL(util.parseOrigin(url).origin + path15);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -26489,9 +26489,15 @@ async function prepareAgent(inputs) {
     maxBudgetUsd: inputs.maxBudgetUsd,
     timeoutMs: Math.round(inputs.timeoutMinutes * 6e4),
     claudeArgs: inputs.claudeArgs,
-    disallowedTools: inputs.disallowedTools,
+    disallowedTools: [...inputs.disallowedTools, ...runnerSecretsDenied(process.env)],
     transcriptDir: path9.join(process.env.RUNNER_TEMP || tmpdir2(), "tandem")
   };
+}
+function runnerSecretsDenied(env) {
+  const temp = env.RUNNER_TEMP?.trim();
+  if (!temp || !path9.isAbsolute(temp)) return [];
+  const rule = `/${temp.replace(/\/+$/, "")}/**`;
+  return [`Read(${rule})`, `Edit(${rule})`];
 }
 async function runAgent(agent, task) {
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
@@ -26715,8 +26721,8 @@ var GENERATED = [
   /\.generated\.\w+$/,
   /\.pb\.go$/
 ];
-function isGeneratedPath(path14) {
-  return GENERATED.some((pattern) => pattern.test(path14));
+function isGeneratedPath(path15) {
+  return GENERATED.some((pattern) => pattern.test(path15));
 }
 function buildReviewPrompt(input) {
   const { rendered, summarized } = renderDiffWithinBudget(
@@ -27090,8 +27096,8 @@ function atOrAbove(severity, threshold) {
 }
 function fingerprint(finding) {
   const normalizedTitle = finding.title.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
-  const path14 = finding.path.replace(/^\.?\//, "");
-  return createHash("sha256").update(`${path14}\0${finding.side ?? "RIGHT"}\0${normalizedTitle}`).digest("hex").slice(0, 16);
+  const path15 = finding.path.replace(/^\.?\//, "");
+  return createHash("sha256").update(`${path15}\0${finding.side ?? "RIGHT"}\0${normalizedTitle}`).digest("hex").slice(0, 16);
 }
 var SUMMARY_MARKER = "<!-- tandem:summary -->";
 var REVIEW_MARKER = "<!-- tandem:review -->";
@@ -27340,8 +27346,8 @@ var Context = class {
       if (existsSync4(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path14 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path14} does not exist${EOL6}`);
+        const path15 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path15} does not exist${EOL6}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -31635,7 +31641,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path14) => path14.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path15) => path15.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -32864,15 +32870,15 @@ function readCheckoutFile(cwd, relative2) {
 
 // src/git/workflow-paths.ts
 var WORKFLOWS_DIR = ".github/workflows";
-function isWorkflowPath(path14) {
-  const p = path14.replace(/^\.\/+/, "").toLowerCase();
+function isWorkflowPath(path15) {
+  const p = path15.replace(/^\.\/+/, "").toLowerCase();
   return p === ".github" || p === WORKFLOWS_DIR || p.startsWith(`${WORKFLOWS_DIR}/`);
 }
 function workflowChanges(entries) {
   const found = /* @__PURE__ */ new Set();
   for (const entry of entries) {
-    for (const path14 of [entry.path, entry.origPath]) {
-      if (path14 !== void 0 && isWorkflowPath(path14)) found.add(path14);
+    for (const path15 of [entry.path, entry.origPath]) {
+      if (path15 !== void 0 && isWorkflowPath(path15)) found.add(path15);
     }
   }
   return [...found].sort();
@@ -33690,12 +33696,12 @@ function hunkContaining(file, line, side) {
   }
   return void 0;
 }
-function canComment(diff, path14, line, side = "RIGHT") {
-  const file = diff.byPath.get(path14);
+function canComment(diff, path15, line, side = "RIGHT") {
+  const file = diff.byPath.get(path15);
   return file !== void 0 && hunkContaining(file, line, side) !== void 0;
 }
-function rangeInOneHunk(diff, path14, startLine, line, side = "RIGHT", startSide = side) {
-  const file = diff.byPath.get(path14);
+function rangeInOneHunk(diff, path15, startLine, line, side = "RIGHT", startSide = side) {
+  const file = diff.byPath.get(path15);
   if (file === void 0) return false;
   const hunk = hunkContaining(file, line, side);
   if (hunk === void 0 || hunkContaining(file, startLine, startSide) !== hunk) return false;
@@ -33831,9 +33837,9 @@ function finalize(pending) {
   const deleted = pending.deleted || pending.plus === null;
   file.oldPath = added ? null : pending.renameFrom ?? pending.gitName ?? minus ?? null;
   file.newPath = deleted ? null : pending.renameTo ?? pending.gitName ?? plus ?? null;
-  const path14 = file.newPath ?? file.oldPath;
-  if (path14 === null || path14 === "") return null;
-  file.path = path14;
+  const path15 = file.newPath ?? file.oldPath;
+  if (path15 === null || path15 === "") return null;
+  file.path = path15;
   if (added) file.status = "added";
   else if (deleted) file.status = "deleted";
   else if (pending.copied) file.status = "copied";
@@ -34285,6 +34291,10 @@ function renderRounds(input) {
   return lines.filter((line, i) => line !== "" || lines[i - 1] !== "").join("\n") + "\n";
 }
 
+// src/modes/review.ts
+import { tmpdir as tmpdir3 } from "node:os";
+import path13 from "node:path";
+
 // src/review/publish.ts
 var REFUSED = "GitHub refused it as an inline comment";
 async function postReview(gh, repo, prNumber, review) {
@@ -34635,7 +34645,7 @@ async function runReviewer(inputs, pr, context3) {
     warning("'allowed-tools' is not used for the reviewer: it always gets read-only tools");
   }
   const agent = await prepareAgent(inputs);
-  const checkout = await checkoutAt(agent.cwd, pr.headSha, agent.transcriptDir);
+  const checkout = await checkoutAt(agent.cwd, pr.headSha, path13.join(tmpdir3(), "tandem-worktrees"));
   let report;
   try {
     report = await runAgent(
@@ -34814,7 +34824,7 @@ function requireToken2(inputs) {
 
 // src/modes/write.ts
 import { lstatSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
-import path13 from "node:path";
+import path14 from "node:path";
 
 // src/git/branch-name.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -34891,10 +34901,10 @@ function parseWriterReport(value) {
   const changes = [];
   for (const item of Array.isArray(record2.changes) ? record2.changes : []) {
     if (typeof item !== "object" || item === null) continue;
-    const { path: path14, why } = item;
-    if (typeof path14 === "string" && path14.trim() !== "") {
+    const { path: path15, why } = item;
+    if (typeof path15 === "string" && path15.trim() !== "") {
       changes.push({
-        path: path14.trim().replace(/^\.\//, ""),
+        path: path15.trim().replace(/^\.\//, ""),
         why: typeof why === "string" ? why : ""
       });
     }
@@ -35207,7 +35217,7 @@ function filesHoldingSecrets(root, files, secrets) {
   if (!secrets.some((secret) => secret.trim() !== "")) return [];
   const leaking = [];
   for (const file of files) {
-    const full = path13.join(root, file);
+    const full = path14.join(root, file);
     let size;
     try {
       const stat2 = lstatSync(full);

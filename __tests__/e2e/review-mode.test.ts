@@ -1,7 +1,7 @@
 // Review mode end to end: dist/index.js + the real CLI + the scripted API + the fake GitHub +
 // a real git checkout with a local bare remote. Checks what landed on the pull request.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import { startScriptedApi, type Reply, type ScriptedApi } from '../harness/anthropic-api.js'
@@ -161,6 +161,10 @@ async function review(options: {
   })
 }
 
+function messagesOf(req: { body: unknown }): unknown[] {
+  return (req.body as { messages: unknown[] }).messages
+}
+
 function inlineComments() {
   return gh
     .reviewComments(OWNER, REPO, PR)
@@ -273,6 +277,32 @@ describe('review mode through dist/index.js', () => {
     expect(git(repo.workspace, ['config', '--local', 'http.https://github.com/.extraheader'])).toBe(
       header
     )
+  })
+
+  it('the credentials file actions/checkout v6 keeps in RUNNER_TEMP is out of the reviewer’s reach', async () => {
+    const runnerTemp = path.join(tmp.path, 'home', 'runner-temp')
+    const credentials = path.join(runnerTemp, 'git-credentials-1234.config')
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`
+    mkdirSync(runnerTemp, { recursive: true })
+    writeFileSync(credentials, `[http "https://github.com/"]\n\textraheader = ${header}\n`)
+    git(repo.workspace, [
+      'config',
+      '--local',
+      `includeIf.gitdir:${repo.workspace}/.git.path`,
+      credentials
+    ])
+    const run = await review({
+      replies: [
+        { toolUses: [{ name: 'Read', input: { file_path: credentials } }] },
+        { structuredOutput: { summary: 'ok', verdict: 'approve', findings: [] } }
+      ]
+    })
+    expect(run.exitCode).toBe(0)
+    // The CLI refuses the Read (a deny rule, so it is not among permission_denials).
+    const answer = JSON.stringify(messagesOf(api!.mainRequests()[1]!).at(-1))
+    expect(answer).toContain('denied by your permission settings')
+    const encoded = Buffer.from(`x-access-token:${TOKEN}`).toString('base64')
+    for (const req of api!.requests) expect(req.rawBody).not.toContain(encoded)
   })
 
   it('a 422 on the first try still gets every finding posted, once', async () => {

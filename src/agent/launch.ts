@@ -41,9 +41,21 @@ export async function prepareAgent(inputs: Inputs): Promise<Agent> {
     maxBudgetUsd: inputs.maxBudgetUsd,
     timeoutMs: Math.round(inputs.timeoutMinutes * 60_000),
     claudeArgs: inputs.claudeArgs,
-    disallowedTools: inputs.disallowedTools,
+    disallowedTools: [...inputs.disallowedTools, ...runnerSecretsDenied(process.env)],
     transcriptDir: path.join(process.env.RUNNER_TEMP || tmpdir(), 'tandem')
   }
+}
+
+/**
+ * The runner's temp folder holds what no agent should read: actions/checkout v6 keeps the
+ * credentials file that .git/config includes there, and so does Tandem's own scratch space.
+ * Claude Code's absolute-path rules start with `//`.
+ */
+export function runnerSecretsDenied(env: NodeJS.ProcessEnv): string[] {
+  const temp = env.RUNNER_TEMP?.trim()
+  if (!temp || !path.isAbsolute(temp)) return []
+  const rule = `/${temp.replace(/\/+$/, '')}/**`
+  return [`Read(${rule})`, `Edit(${rule})`]
 }
 
 export interface SessionTask {

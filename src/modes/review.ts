@@ -1,4 +1,6 @@
 import * as core from '@actions/core'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
@@ -336,7 +338,8 @@ async function runReviewer(
     core.warning("'allowed-tools' is not used for the reviewer: it always gets read-only tools")
   }
   const agent = await prepareAgent(inputs)
-  const checkout = await checkoutAt(agent.cwd, pr.headSha, agent.transcriptDir)
+  // Not under RUNNER_TEMP, which agents may not read.
+  const checkout = await checkoutAt(agent.cwd, pr.headSha, path.join(tmpdir(), 'tandem-worktrees'))
   let report: Awaited<ReturnType<typeof runAgent>>
   try {
     report = await runAgent(
