@@ -34464,7 +34464,7 @@ async function reviewPullRequest(inputs, gh, repo, prNumber) {
   );
   const output = await runReviewer(inputs, pr, context3);
   if ("failure" in output) {
-    return { outcome: output.failure, blocking: [], costUsd: output.costUsd };
+    return { outcome: output.failure, blocking: [], unthreaded: [], costUsd: output.costUsd };
   }
   const { review, report } = output;
   const plan = planReview(review.findings, context3.fullDiff, {
@@ -34554,11 +34554,17 @@ ${redact(
     },
     failure: failing.length > 0 ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)` : void 0
   };
+  const openFingerprints = /* @__PURE__ */ new Set([
+    ...context3.threads.filter((thread) => !thread.isResolved && !toResolve.includes(thread)).flatMap((thread) => readFingerprints(thread.comments[0]?.body ?? "")),
+    ...review.findings.filter((finding) => published.placement.get(finding) === "inline").map((finding) => fingerprint(finding))
+  ]);
+  const blocking = standing.filter((f) => atOrAbove(f.severity, inputs.blockingSeverity));
   return {
     outcome,
     review,
     verdict,
-    blocking: standing.filter((f) => atOrAbove(f.severity, inputs.blockingSeverity)),
+    blocking,
+    unthreaded: blocking.filter((f) => !openFingerprints.has(fingerprint(f))),
     costUsd: report.costUsd
   };
 }
@@ -35245,13 +35251,21 @@ async function pairMode(inputs) {
       "Input 'github-token' is empty: pair mode needs a token to open and review the PR"
     );
   }
-  const sender = readEvent().payload.sender;
+  const { eventName, payload } = readEvent();
+  const sender = payload.sender;
   if (sender && typeof sender === "object" && isBot(sender)) {
     info("Skipping: the event was sent by a bot");
     return { outputs: { conclusion: "skipped" } };
   }
   const gh = createGitHub(inputs.githubToken);
   const repo = repoFromEnv();
+  if (!SELF_STARTED.includes(eventName)) {
+    const actor = typeof sender?.login === "string" ? sender.login : "";
+    if (!actor || !await requireWritePermission(gh, repo, actor)) {
+      info(`Skipping: @${actor || "unknown"} does not have write permission`);
+      return { outputs: { conclusion: "skipped" } };
+    }
+  }
   const agent = await prepareAgent(inputs);
   let prNumber = inputs.prNumber;
   let prUrl;
@@ -35270,6 +35284,19 @@ async function pairMode(inputs) {
     verify = written.verify;
   } else {
     prUrl = (await getPullRequest(gh, repo, prNumber)).htmlUrl;
+    if (inputs.verifyCommand) {
+      verify = await group(
+        `Verifying: ${inputs.verifyCommand}`,
+        () => withCredentialsHidden(
+          inputs.workingDirectory,
+          () => runVerifyCommand(inputs.verifyCommand, {
+            cwd: inputs.workingDirectory,
+            env: agent.env,
+            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
+          })
+        )
+      );
+    }
   }
   const rounds = [];
   let stop;
@@ -35277,7 +35304,7 @@ async function pairMode(inputs) {
   let verdict;
   let spent = writeCostUsd;
   for (let round = 1; stop === void 0; round++) {
-    const reviewed = await reviewPullRequest(inputs, gh, repo, prNumber);
+    const reviewed = await reviewPullRequest({ ...inputs, prompt: void 0 }, gh, repo, prNumber);
     spent += reviewed.costUsd;
     if (!reviewed.review) {
       stop = "reviewer-failed";
@@ -35308,7 +35335,7 @@ async function pairMode(inputs) {
       prNumber,
       {
         sessionId: writerSession,
-        feedback: verify.status === "failed" ? verifyFeedback(verify) : void 0,
+        feedback: feedbackFor(verify, reviewed.unthreaded),
         agent
       }
     );
@@ -35319,6 +35346,9 @@ async function pairMode(inputs) {
     if (addressed.verify.status !== "none") verify = addressed.verify;
     if (addressed.session && addressed.session.conclusion !== "success") {
       stop = addressed.session.conclusion === "budget" ? "budget" : "writer-failed";
+      failure = addressed.outcome.failure;
+    } else if (addressed.outcome.failure) {
+      stop = "writer-failed";
       failure = addressed.outcome.failure;
     } else if (!addressed.commitSha) {
       stop = "writer-stuck";
@@ -35341,11 +35371,25 @@ async function pairMode(inputs) {
     failure
   };
 }
-function verifyFeedback(verify) {
-  return `The check \`${verify.command}\` failed (exit ${verify.exitCode ?? "none"}). Make it pass.` + (verify.tail ? `
+var SELF_STARTED = ["workflow_dispatch", "schedule", "push", ""];
+function feedbackFor(verify, unthreaded) {
+  const parts = [];
+  if (verify.status === "failed") {
+    parts.push(
+      `The check \`${verify.command}\` failed (exit ${verify.exitCode ?? "none"}). Make it pass.` + (verify.tail ? `
 
 The end of its output:
-${verify.tail}` : "");
+${verify.tail}` : "")
+    );
+  }
+  if (unthreaded.length > 0) {
+    parts.push(
+      "The reviewer also reports these, which have no open thread:\n" + unthreaded.map(
+        (f) => `- ${f.path}:${f.line} [${f.severity}] ${f.title}${f.body ? ` \u2014 ${f.body}` : ""}`
+      ).join("\n")
+    );
+  }
+  return parts.length > 0 ? parts.join("\n\n") : void 0;
 }
 
 // src/modes/run.ts

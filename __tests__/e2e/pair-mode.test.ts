@@ -205,19 +205,22 @@ describe('pair mode through dist/index.js', () => {
         address: (round, ids) =>
           fix(`export const parse = (s: string) => eval(s) // try ${round}\n`, ids)
       }),
-      { 'max-rounds': '2' }
+      { 'max-rounds': '3' }
     )
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({
-      rounds: '2',
+      rounds: '3',
       verdict: 'request_changes',
       conclusion: 'failure'
     })
     expect(run.log).toContain(
-      '::warning::Pair stopped without converging (max-rounds) after 2 review round(s)'
+      '::warning::Pair stopped without converging (max-rounds) after 3 review round(s)'
     )
-    // One address round ran between the two reviews.
-    expect(remoteFile('src/parse.ts')).toContain('// try 1')
+    // An address round ran between each two reviews — the second one although the repeated
+    // finding's thread was resolved by the first: it reached the writer as feedback.
+    expect(remoteFile('src/parse.ts')).toContain('// try 2')
+    const addressing = api!.requests.filter(req => req.rawBody.includes('## Review threads'))
+    expect(addressing.at(-1)!.rawBody).toContain('which have no open thread')
     expect(run.summary).toContain('stopped at max-rounds')
     gh.assertClean()
   })

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { appendJobSummary, prepareAgent } from '../agent/launch.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
-import { isBot, readEvent } from '../github/event.js'
+import { isBot, readEvent, requireWritePermission } from '../github/event.js'
 import { getPullRequest } from '../github/pulls.js'
 import type { Inputs } from '../inputs.js'
 import {
@@ -11,7 +11,9 @@ import {
   type PairRound,
   type PairStop
 } from '../pair/rounds.js'
-import { NO_VERIFY, type VerifyResult } from '../write/verify.js'
+import { withCredentialsHidden } from '../git/credentials.js'
+import type { Finding } from '../review/findings.js'
+import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
 import { addressPullRequest } from './address.js'
 import type { ModeOutcome } from './outcome.js'
 import { reviewPullRequest } from './review.js'
@@ -28,17 +30,23 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     )
   }
   // Tandem's own commits, reviews and comments must never start another loop.
-  const sender = readEvent().payload.sender
-  if (
-    sender &&
-    typeof sender === 'object' &&
-    isBot(sender as { login?: unknown; type?: unknown })
-  ) {
+  const { eventName, payload } = readEvent()
+  const sender = payload.sender as { login?: unknown; type?: unknown } | undefined
+  if (sender && typeof sender === 'object' && isBot(sender)) {
     core.info('Skipping: the event was sent by a bot')
     return { outputs: { conclusion: 'skipped' } }
   }
   const gh = createGitHub(inputs.githubToken)
   const repo = repoFromEnv()
+  // Anything but a maintainer's own schedule or dispatch was started by someone: the writer
+  // holds secrets and pushes, so that someone needs write permission.
+  if (!SELF_STARTED.includes(eventName)) {
+    const actor = typeof sender?.login === 'string' ? sender.login : ''
+    if (!actor || !(await requireWritePermission(gh, repo, actor))) {
+      core.info(`Skipping: @${actor || 'unknown'} does not have write permission`)
+      return { outputs: { conclusion: 'skipped' } }
+    }
+  }
   const agent = await prepareAgent(inputs)
 
   let prNumber = inputs.prNumber
@@ -59,6 +67,18 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     verify = written.verify
   } else {
     prUrl = (await getPullRequest(gh, repo, prNumber)).htmlUrl
+    // Converging means green checks too: an existing PR is checked before the first review.
+    if (inputs.verifyCommand) {
+      verify = await core.group(`Verifying: ${inputs.verifyCommand}`, () =>
+        withCredentialsHidden(inputs.workingDirectory, () =>
+          runVerifyCommand(inputs.verifyCommand!, {
+            cwd: inputs.workingDirectory,
+            env: agent.env,
+            timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
+          })
+        )
+      )
+    }
   }
 
   const rounds: PairRound[] = []
@@ -67,7 +87,8 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   let verdict: string | undefined
   let spent = writeCostUsd
   for (let round = 1; stop === undefined; round++) {
-    const reviewed = await reviewPullRequest(inputs, gh, repo, prNumber)
+    // `prompt` is the writer's task here, not review instructions.
+    const reviewed = await reviewPullRequest({ ...inputs, prompt: undefined }, gh, repo, prNumber)
     spent += reviewed.costUsd
     if (!reviewed.review) {
       stop = 'reviewer-failed'
@@ -103,7 +124,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
       prNumber,
       {
         sessionId: writerSession,
-        feedback: verify.status === 'failed' ? verifyFeedback(verify) : undefined,
+        feedback: feedbackFor(verify, reviewed.unthreaded),
         agent
       }
     )
@@ -114,6 +135,10 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     if (addressed.verify.status !== 'none') verify = addressed.verify
     if (addressed.session && addressed.session.conclusion !== 'success') {
       stop = addressed.session.conclusion === 'budget' ? 'budget' : 'writer-failed'
+      failure = addressed.outcome.failure
+    } else if (addressed.outcome.failure) {
+      // Refused (workflow files, a secret) or not pushed: the loop cannot go on honestly.
+      stop = 'writer-failed'
       failure = addressed.outcome.failure
     } else if (!addressed.commitSha) {
       stop = 'writer-stuck'
@@ -138,9 +163,26 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   }
 }
 
-function verifyFeedback(verify: VerifyResult): string {
-  return (
-    `The check \`${verify.command}\` failed (exit ${verify.exitCode ?? 'none'}). Make it pass.` +
-    (verify.tail ? `\n\nThe end of its output:\n${verify.tail}` : '')
-  )
+const SELF_STARTED = ['workflow_dispatch', 'schedule', 'push', '']
+
+/** What the writer must fix besides the open threads: a failing check, unthreaded findings. */
+function feedbackFor(verify: VerifyResult, unthreaded: Finding[]): string | undefined {
+  const parts: string[] = []
+  if (verify.status === 'failed') {
+    parts.push(
+      `The check \`${verify.command}\` failed (exit ${verify.exitCode ?? 'none'}). Make it pass.` +
+        (verify.tail ? `\n\nThe end of its output:\n${verify.tail}` : '')
+    )
+  }
+  if (unthreaded.length > 0) {
+    parts.push(
+      'The reviewer also reports these, which have no open thread:\n' +
+        unthreaded
+          .map(
+            f => `- ${f.path}:${f.line} [${f.severity}] ${f.title}${f.body ? ` — ${f.body}` : ''}`
+          )
+          .join('\n')
+    )
+  }
+  return parts.length > 0 ? parts.join('\n\n') : undefined
 }

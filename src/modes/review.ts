@@ -86,6 +86,8 @@ export interface ReviewRound {
   verdict?: Verdict
   /** Findings at or above blocking-severity. */
   blocking: Finding[]
+  /** The blocking findings that have no open review thread to be addressed through. */
+  unthreaded: Finding[]
   costUsd: number
 }
 
@@ -102,7 +104,7 @@ export async function reviewPullRequest(
   )
   const output = await runReviewer(inputs, pr, context)
   if ('failure' in output) {
-    return { outcome: output.failure, blocking: [], costUsd: output.costUsd }
+    return { outcome: output.failure, blocking: [], unthreaded: [], costUsd: output.costUsd }
   }
 
   const { review, report } = output
@@ -207,11 +209,23 @@ export async function reviewPullRequest(
         ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)`
         : undefined
   }
+  // Blocking findings with no open thread (listed off the diff, or on a thread resolved
+  // earlier) are invisible to `address`: pair hands them to the writer directly.
+  const openFingerprints = new Set([
+    ...context.threads
+      .filter(thread => !thread.isResolved && !toResolve.includes(thread))
+      .flatMap(thread => readFingerprints(thread.comments[0]?.body ?? '')),
+    ...review.findings
+      .filter(finding => published.placement.get(finding) === 'inline')
+      .map(finding => fingerprint(finding))
+  ])
+  const blocking = standing.filter(f => atOrAbove(f.severity, inputs.blockingSeverity))
   return {
     outcome,
     review,
     verdict,
-    blocking: standing.filter(f => atOrAbove(f.severity, inputs.blockingSeverity)),
+    blocking,
+    unthreaded: blocking.filter(f => !openFingerprints.has(fingerprint(f))),
     costUsd: report.costUsd
   }
 }
