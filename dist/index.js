@@ -27240,7 +27240,9 @@ function renderReply(input) {
     );
   }
   const pushedSha = input.notPushed === void 0 ? input.commit?.sha : void 0;
-  parts.push("", addressedMarker(input.answering, pushedSha));
+  if (input.notPushed === void 0 || answer.status !== "fixed") {
+    parts.push("", addressedMarker(input.answering, pushedSha));
+  }
   return parts.join("\n");
 }
 function threadTitle(thread) {

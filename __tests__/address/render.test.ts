@@ -53,7 +53,7 @@ describe('renderReply', () => {
     )
   })
 
-  it('says when the fix could not be pushed, and records no commit', () => {
+  it('says when the fix could not be pushed, and leaves the comment to be addressed again', () => {
     const body = renderReply({
       answer: fixed,
       answering: 7,
@@ -65,7 +65,7 @@ describe('renderReply', () => {
     expect(body).toContain(
       '> The changes could not be pushed to `feature`: the fork does not allow edits by maintainers'
     )
-    expect(readAddressed(body)).toEqual([{ commentId: 7 }])
+    expect(readAddressed(body)).toEqual([])
   })
 
   it('reports the verify-command, and a failing one keeps the thread open', () => {

@@ -67,7 +67,11 @@ export function renderReply(input: ReplyInput): string {
     )
   }
   const pushedSha = input.notPushed === undefined ? input.commit?.sha : undefined
-  parts.push('', addressedMarker(input.answering, pushedSha))
+  // A fix that never reached the branch leaves the comment unanswered: a later run (after the
+  // push problem is solved) addresses it again instead of skipping it for good.
+  if (input.notPushed === undefined || answer.status !== 'fixed') {
+    parts.push('', addressedMarker(input.answering, pushedSha))
+  }
   return parts.join('\n')
 }
 
