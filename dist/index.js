@@ -32844,9 +32844,6 @@ async function fetchRemoteBranch(cwd, branch) {
 // src/git/checkout.ts
 import { readFileSync as readFileSync4, realpathSync as realpathSync2, statSync as statSync3 } from "node:fs";
 import path11 from "node:path";
-async function headCommit(cwd) {
-  return (await git(cwd, ["rev-parse", "HEAD"])).stdout.trim();
-}
 async function checkoutCommit(cwd, sha) {
   await git(cwd, ["-c", "core.hooksPath=/dev/null", "checkout", "--quiet", "--detach", sha]);
 }
@@ -33124,375 +33121,117 @@ ${error2.message}
   };
 }
 
-// src/modes/address.ts
-var ADDRESS_TOOLS = ["Read", "Edit", "Write", "Glob", "Grep"];
-async function addressMode(inputs) {
-  const { eventName, payload } = readEvent();
-  const trigger = addressTrigger(eventName, payload, { prNumberInput: inputs.prNumber });
-  if (!trigger.run) return skipped(trigger.reason);
-  const gh = createGitHub(requireToken(inputs));
-  const repo = repoFromEnv();
-  if (trigger.source === "command" && !await requireWritePermission(gh, repo, trigger.actor)) {
-    return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
-  }
-  const round = await addressPullRequest(inputs, gh, repo, trigger.prNumber, {
-    // Only a chain of Tandem's own reviews needs a bound; a person asking again is fine.
-    maxRounds: trigger.source === "reviewer" ? inputs.maxRounds : void 0
-  });
-  return round.outcome;
+// src/modes/write.ts
+import { lstatSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import path14 from "node:path";
+
+// src/git/branch-name.ts
+import { createHash as createHash2 } from "node:crypto";
+var BRANCH_PREFIX = "tandem/";
+var MAX_SLUG_CHARS = 40;
+function branchForPrompt(prompt) {
+  const normalized = prompt.trim().replace(/\s+/g, " ");
+  const hash = createHash2("sha256").update(normalized).digest("hex").slice(0, 8);
+  const slug = slugify(normalized) || "task";
+  return `${BRANCH_PREFIX}${slug}-${hash}`;
 }
-async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
-  const cwd = inputs.workingDirectory;
-  const pr = await getPullRequest(gh, repo, prNumber);
-  if (pr.state === "closed") return nothingToDo(`pull request #${prNumber} is closed`);
-  const { threads, selection } = await group("Reading the review threads", async () => {
-    const threads2 = await listReviewThreads(gh, repo, pr.number);
-    const writers = /* @__PURE__ */ new Map();
-    for (const login of peopleToCheck(threads2, inputs.includeHumanComments)) {
-      writers.set(login.toLowerCase(), await requireWritePermission(gh, repo, login));
+function slugify(text2) {
+  const words = text2.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== "");
+  let slug = "";
+  for (const word of words) {
+    const next = slug === "" ? word : `${slug}-${word}`;
+    if (next.length > MAX_SLUG_CHARS) {
+      if (slug === "") slug = word.slice(0, MAX_SLUG_CHARS);
+      break;
     }
-    const selection2 = selectThreads(threads2, {
-      includeHumanComments: inputs.includeHumanComments,
-      canWrite: (login) => writers.get(login.toLowerCase()) === true
-    });
-    logSelection(selection2);
-    return { threads: threads2, selection: selection2 };
-  });
-  if (options.maxRounds !== void 0) {
-    const done = roundsDone(threads);
-    if (done >= options.maxRounds) {
-      return nothingToDo(
-        `Tandem already pushed fixes for the review threads of #${pr.number} ${done} time(s) (max-rounds ${options.maxRounds}); a person can ask for more with /tandem fix`
-      );
-    }
+    slug = next;
   }
-  const selected = selection.selected;
-  if (selected.length === 0 && !options.feedback?.trim()) {
-    return nothingToDo(`no unresolved review thread of #${pr.number} waits for an answer`);
+  return slug;
+}
+function invalidBranchName(name) {
+  if (name === "") return "it is empty";
+  if (name === "HEAD" || name === "@") return `'${name}' is not a branch`;
+  if (name.startsWith("refs/")) return "give the branch's short name, without refs/";
+  if (name.startsWith("-")) return "it starts with '-'";
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) {
+    return "it contains a space, a control character or one of ~ ^ : ? * [ \\";
   }
-  await group(`Checking out the head of #${pr.number}`, () => checkoutHead(cwd, pr));
-  const pushRefusal = await group(
-    "Checking where the fix can be pushed",
-    () => pushRefusalFor(gh, repo, pr, cwd)
-  );
-  if (pushRefusal) warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`);
-  const secrets = [inputs.githubToken ?? "", inputs.anthropicApiKey ?? ""];
-  const redact = (text2) => redactSecrets(text2, secrets);
-  const agent = options.agent ?? await prepareAgent(inputs);
-  const wanted = options.sessionId ?? inputs.sessionId;
-  const resumed = wanted !== void 0 && findSessionFile(agent.env, agent.cwd, wanted) !== void 0;
-  if (wanted !== void 0 && !resumed) {
-    info(
-      `Session ${wanted} is not on this runner (${sessionFilePath(claudeConfigDir(agent.env), agent.cwd, wanted)}): a fresh writer session gets the full context instead`
-    );
+  if (name.includes("..")) return "it contains '..'";
+  if (name.includes("@{")) return "it contains '@{'";
+  if (name.endsWith("/") || name.startsWith("/") || name.includes("//")) {
+    return "it has an empty path component ('/' at either end or '//')";
   }
-  const prompt = buildAddressPrompt({
-    repository: pr.baseRepoFullName,
-    pr: {
-      number: pr.number,
-      title: pr.title,
-      body: pr.body,
-      baseRef: pr.baseRef,
-      headRef: pr.headRef
+  if (name.endsWith(".")) return "it ends with '.'";
+  for (const component of name.split("/")) {
+    if (component.startsWith(".")) return `its component '${component}' starts with '.'`;
+    if (component.endsWith(".lock")) return `its component '${component}' ends with '.lock'`;
+  }
+  return void 0;
+}
+
+// src/write/report.ts
+var WRITER_REPORT_SCHEMA = {
+  type: "object",
+  required: ["summary", "changes"],
+  properties: {
+    summary: {
+      type: "string",
+      description: 'What you changed and why, in one or two sentences. The first line becomes the title of the pull request: keep it short and imperative, such as "Fix the off-by-one in paginate".'
     },
-    threads: selected,
-    files: resumed ? /* @__PURE__ */ new Map() : readThreadFiles(cwd, selected),
-    resumed,
-    allowWorkflowChanges: inputs.allowWorkflowChanges,
-    instructions: inputs.prompt,
-    feedback: options.feedback
-  });
-  info(
-    `Writer prompt: ${Buffer.byteLength(prompt)} bytes, ${selected.length} thread(s), ` + (resumed ? `resuming session ${wanted}` : "fresh session")
-  );
-  const session = await withCredentialsHidden(
-    cwd,
-    () => runAgent(agent, {
-      label: "writer",
-      prompt,
-      allowedTools: inputs.allowedTools ?? ADDRESS_TOOLS,
-      permissionMode: "dontAsk",
-      jsonSchema: ADDRESS_ANSWER_SCHEMA,
-      // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
-      settingSources: pr.isFork ? "user" : void 0,
-      resumeSessionId: resumed ? wanted : void 0
-    })
-  );
-  for (const denial of session.denials) {
-    warning(`The writer was denied ${denial.tool} ${denial.input}`.trim());
-  }
-  const facts = {
-    pr,
-    selection,
-    session,
-    resumed,
-    answers: /* @__PURE__ */ new Map(),
-    missing: selected.map((t) => t.thread.id),
-    problems: [],
-    changedFiles: [],
-    verify: NO_VERIFY,
-    resolvedIds: /* @__PURE__ */ new Set(),
-    addressed: 0
-  };
-  if (session.conclusion !== "success") {
-    return finish(
-      facts,
-      `The writer session ended with '${session.conclusion}'` + (session.errors.length > 0 ? `: ${session.errors.join("; ")}` : "") + "; nothing was committed, pushed or posted"
-    );
-  }
-  try {
-    const check = checkAnswers(
-      session.structuredOutput,
-      selected.map((t) => t.thread.id)
-    );
-    facts.answers = check.answers;
-    facts.missing = check.missing;
-    facts.problems = check.problems;
-  } catch (error2) {
-    return finish(facts, `${error2.message}; nothing was committed, pushed or posted`);
-  }
-  for (const problem of facts.problems) warning(`The writer's answer: ${problem}`);
-  for (const id of facts.missing) {
-    const item = selected.find((t) => t.thread.id === id);
-    warning(
-      `The writer did not answer thread ${threadLocation(item.thread)} (${id}); it stays open for the next run`
-    );
-  }
-  if (inputs.verifyCommand) {
-    const command = inputs.verifyCommand;
-    facts.verify = await group(
-      `Verifying: ${command}`,
-      () => (
-        // It runs code the writer changed: it gets no more than the writer had.
-        withCredentialsHidden(
-          cwd,
-          () => runVerifyCommand(command, {
-            cwd,
-            env: agent.env,
-            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
-          })
-        )
-      )
-    );
-    if (facts.verify.tail !== void 0) facts.verify.tail = redact(facts.verify.tail);
-    if (facts.verify.status === "failed") {
-      warning("verify-command failed: fixed threads stay open, the replies say why");
-    }
-  }
-  await group(
-    "Committing and pushing",
-    () => commitAndPush(cwd, facts, {
-      pushRefusal,
-      allowWorkflowChanges: inputs.allowWorkflowChanges,
-      secrets,
-      redact,
-      repo,
-      message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers))
-    })
-  );
-  await group("Answering the threads", () => answerThreads(gh, facts, selected, redact));
-  const failures = [];
-  if (facts.notPushed !== void 0) {
-    failures.push(
-      `The changes could not be pushed to ${pr.headRef}: ${facts.notPushed}. The answers were posted; the diff is in the job summary`
-    );
-  }
-  if (facts.postFailures) failures.push(facts.postFailures);
-  return finish(facts, failures.length > 0 ? failures.join(". ") : void 0);
-}
-async function checkoutHead(cwd, pr) {
-  const top = await git(cwd, ["rev-parse", "--show-toplevel"], { allowFailure: true });
-  if (top.exitCode !== 0) {
-    throw new Error(
-      `working-directory ${cwd} is not a git checkout: address mode commits and pushes from one (run actions/checkout first)`
-    );
-  }
-  const dirty = entryPaths(await statusEntries(cwd));
-  if (dirty.length > 0) {
-    throw new Error(
-      `The checkout has ${dirty.length} changed file(s) before the writer ran (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}): address mode commits everything that changed to the pull request, so it needs a clean checkout (add such files to .gitignore, or run address mode before the steps that create them)`
-    );
-  }
-  if (await headCommit(cwd) === pr.headSha) return;
-  if (!await ensureCommits(cwd, [pr.headSha])) {
-    throw new Error(
-      `The head of #${pr.number} (${pr.headSha}) cannot be fetched into the checkout from origin`
-    );
-  }
-  await checkoutCommit(cwd, pr.headSha);
-  info(`Checked out ${pr.headSha} (${pr.headRef})`);
-}
-async function pushRefusalFor(gh, repo, pr, cwd) {
-  const access3 = pr.isFork && pr.headRepoFullName ? await forkPushAccess(gh, repo, pr.number, pr.headRepoFullName) : { maintainerCanModify: false, tokenCanPush: false };
-  return whyCannotPush({
-    isFork: pr.isFork,
-    headRepoFullName: pr.headRepoFullName,
-    ...access3,
-    originUrl: await originUrl(cwd)
-  });
-}
-function readThreadFiles(cwd, threads) {
-  const files = /* @__PURE__ */ new Map();
-  for (const { thread } of threads) {
-    if (!files.has(thread.path)) files.set(thread.path, readCheckoutFile(cwd, thread.path));
-  }
-  return files;
-}
-async function commitAndPush(cwd, facts, how) {
-  const entries = await statusEntries(cwd);
-  facts.changedFiles = entryPaths(entries).sort();
-  if (facts.changedFiles.length === 0) {
-    info("The writer changed nothing: no commit");
-    return;
-  }
-  info(`Changed: ${facts.changedFiles.join(", ")}`);
-  const workflows = workflowChanges(entries);
-  const sha = await commitAll(cwd, { message: how.message });
-  if (!sha) throw new Error("git found nothing to commit although the working tree had changes");
-  const diff = await diffBetween(cwd, facts.pr.headSha, sha);
-  const added = diff.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++")).join("\n");
-  if (containsSecret(added, how.secrets)) {
-    facts.notPushed = "the changes hold a credential of this run";
-    return;
-  }
-  facts.unpushedDiff = how.redact(diff);
-  if (workflows.length > 0 && !how.allowWorkflowChanges) {
-    facts.notPushed = `the changes touch workflow files (${workflows.join(", ")}), which allow-workflow-changes does not allow`;
-    return;
-  }
-  if (how.pushRefusal) {
-    facts.notPushed = how.pushRefusal;
-    return;
-  }
-  try {
-    await pushBranch(cwd, facts.pr.headRef);
-  } catch (error2) {
-    facts.notPushed = `git push failed: ${how.redact(error2.message)}`;
-    return;
-  }
-  facts.unpushedDiff = void 0;
-  const server = (process.env.GITHUB_SERVER_URL?.trim() || "https://github.com").replace(/\/+$/, "");
-  facts.commit = { sha, url: `${server}/${how.repo.owner}/${how.repo.repo}/commit/${sha}` };
-  info(`Pushed ${sha} to ${facts.pr.headRef}`);
-}
-async function answerThreads(gh, facts, selected, redact) {
-  const failed = [];
-  for (const item of selected) {
-    const answer = facts.answers.get(item.thread.id);
-    if (!answer) continue;
-    const where = threadLocation(item.thread);
-    const body = redact(
-      renderReply({
-        answer,
-        answering: item.answering.databaseId,
-        commit: facts.commit,
-        notPushed: facts.changedFiles.length > 0 ? facts.notPushed : void 0,
-        branch: facts.pr.headRef,
-        verify: facts.verify
-      })
-    );
-    try {
-      await replyToReviewThread(gh, item.thread.id, body);
-      facts.addressed++;
-      if (shouldResolve(answer.status, { notPushed: facts.notPushed, verify: facts.verify })) {
-        await resolveReviewThread(gh, item.thread.id);
-        facts.resolvedIds.add(item.thread.id);
+    changes: {
+      type: "array",
+      description: "One entry per file you changed, created or deleted.",
+      items: {
+        type: "object",
+        required: ["path", "why"],
+        properties: {
+          path: { type: "string", description: "Relative to the repository root." },
+          why: { type: "string", description: "One line." }
+        }
       }
-      info(
-        `${where}: ${answer.status}${facts.resolvedIds.has(item.thread.id) ? ", resolved" : ""}`
-      );
-    } catch (error2) {
-      warning(`Could not answer the thread at ${where}: ${error2.message}`);
-      failed.push(where);
     }
   }
-  if (failed.length > 0) {
-    facts.postFailures = `${failed.length} answer(s) could not be posted (${failed.join(", ")}); they are in the job summary`;
-  }
-}
-async function finish(facts, failure) {
-  const { session } = facts;
-  await appendJobSummary(
-    renderSessionSummary(session, "Tandem \xB7 writer session (address)") + "\n" + renderAddressSummary({
-      prNumber: facts.pr.number,
-      branch: facts.pr.headRef,
-      threads: facts.selection.selected,
-      answers: facts.answers,
-      resolved: facts.resolvedIds,
-      skipped: facts.selection.skipped,
-      problems: facts.problems,
-      commit: facts.commit,
-      notPushed: facts.changedFiles.length > 0 ? facts.notPushed : void 0,
-      changedFiles: facts.changedFiles,
-      diff: facts.unpushedDiff,
-      verify: renderVerify(facts.verify),
-      resumed: facts.resumed
-    })
-  );
-  return {
-    outcome: {
-      outputs: {
-        ...sessionOutputs(session),
-        "threads-addressed": String(facts.addressed),
-        "threads-resolved": String(facts.resolvedIds.size),
-        "commit-sha": facts.commit?.sha ?? "",
-        "verify-result": facts.verify.status
-      },
-      failure
-    },
-    session,
-    resumed: facts.resumed,
-    addressed: facts.addressed,
-    resolved: facts.resolvedIds.size,
-    answers: [...facts.answers.values()],
-    missing: facts.missing,
-    commitSha: facts.commit?.sha,
-    changedFiles: facts.changedFiles,
-    notPushed: facts.changedFiles.length > 0 ? facts.notPushed : void 0,
-    verify: facts.verify,
-    costUsd: session.costUsd
-  };
-}
-function logSelection(selection) {
-  for (const item of selection.selected) {
-    info(`To address: ${threadLocation(item.thread)} (${item.origin}, ${item.thread.id})`);
-  }
-  for (const { thread, reason } of selection.skipped) {
-    info(`Not addressed: ${threadLocation(thread)}: ${reason}`);
-  }
-}
-var SKIPPED_OUTPUTS = {
-  conclusion: "skipped",
-  "threads-addressed": "0",
-  "threads-resolved": "0",
-  "commit-sha": "",
-  "verify-result": "none"
 };
-function skipped(reason) {
-  info(`Skipping: ${reason}`);
-  return { outputs: { ...SKIPPED_OUTPUTS } };
-}
-function nothingToDo(reason) {
-  return {
-    outcome: skipped(reason),
-    resumed: false,
-    addressed: 0,
-    resolved: 0,
-    answers: [],
-    missing: [],
-    changedFiles: [],
-    verify: NO_VERIFY,
-    costUsd: 0
-  };
-}
-function requireToken(inputs) {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: address mode needs a token to read and answer the review threads"
-    );
+function parseWriterReport(value) {
+  if (typeof value !== "object" || value === null) return void 0;
+  const record2 = value;
+  const summary2 = typeof record2.summary === "string" ? record2.summary.trim() : "";
+  if (summary2 === "") return void 0;
+  const changes = [];
+  for (const item of Array.isArray(record2.changes) ? record2.changes : []) {
+    if (typeof item !== "object" || item === null) continue;
+    const { path: path15, why } = item;
+    if (typeof path15 === "string" && path15.trim() !== "") {
+      changes.push({
+        path: path15.trim().replace(/^\.\//, ""),
+        why: typeof why === "string" ? why : ""
+      });
+    }
   }
-  return inputs.githubToken;
+  return { summary: summary2, changes };
 }
+function buildWriterPrompt(task, options) {
+  const parts = [
+    "You are working in a git checkout of a repository, in CI, with nobody to answer questions. Do the task below by changing the files in your working directory.",
+    "",
+    "<task>",
+    task.trim(),
+    "</task>",
+    "",
+    "Rules:",
+    "- Change only what the task needs. Do not run git: do not commit, push or create branches. Tandem commits your changes, pushes them and opens the pull request.",
+    options.allowWorkflowChanges ? "- Change files under .github/workflows only when the task asks for it." : "- Do not change anything under .github/workflows: such changes are refused and nothing would be pushed.",
+    "- Never copy credentials, tokens or keys into a file.",
+    "- If the task needs no change, change nothing and say so in the report.",
+    "",
+    "When you have finished editing \u2014 and only then \u2014 call the StructuredOutput tool once with your report: `summary` (its first line becomes the pull request title) and `changes` (each file you changed, with why). Calling StructuredOutput ends the session at once: edits you have not made by then are lost."
+  ];
+  return parts.join("\n");
+}
+
+// src/modes/review.ts
+import { tmpdir as tmpdir3 } from "node:os";
+import path13 from "node:path";
 
 // src/review/anchor.ts
 import path12 from "node:path";
@@ -34137,166 +33876,6 @@ function isOutsideRepository(file) {
   return normalized === ".." || normalized.startsWith("../");
 }
 
-// src/review/render.ts
-var VERDICT_TEXT = {
-  approve: "\u2705 Looks good",
-  comment: "\u{1F4AC} Comments",
-  request_changes: "\u{1F6D1} Changes requested"
-};
-function countBySeverity(findings) {
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
-  for (const finding of findings) counts[finding.severity]++;
-  return counts;
-}
-function countsLine(findings) {
-  if (findings.length === 0) return "No findings.";
-  const counts = countBySeverity(findings);
-  return SEVERITIES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${severityLabel(s)}`).join(" \xB7 ");
-}
-function renderUnanchored(item) {
-  const { finding } = item;
-  const where = finding.start_line ? `${finding.path}:${finding.start_line}-${finding.line}` : `${finding.path}:${finding.line}`;
-  const lines = [
-    `- **${severityLabel(finding.severity)}** \xB7 ${finding.title.trim()} \u2014 \`${where}\` _(${item.reason})_`,
-    "",
-    indent(finding.body.trim())
-  ];
-  if (finding.suggestion !== void 0) {
-    lines.push("", indent(`Suggested replacement:
-
-${fenced(finding.suggestion, "")}`));
-  }
-  lines.push(indent(findingMarker(item.fingerprint)));
-  return lines.join("\n");
-}
-function renderReviewBody(input) {
-  const parts = [`### Tandem review`, "", input.summary.trim() || "No summary."];
-  if (input.unanchored.length > 0) {
-    parts.push(
-      "",
-      `**Findings that could not be placed on a changed line (${input.unanchored.length})**`,
-      ""
-    );
-    parts.push(...input.unanchored.map(renderUnanchored));
-  }
-  parts.push("", REVIEW_MARKER);
-  return parts.join("\n");
-}
-function renderSummaryComment(input) {
-  const parts = [
-    SUMMARY_MARKER,
-    `## Tandem review: ${VERDICT_TEXT[input.verdict]}`,
-    "",
-    input.summary.trim() || "No summary.",
-    "",
-    `**Findings:** ${countsLine(input.findings)}`,
-    ""
-  ];
-  const facts = [
-    `${input.inlineCount} new inline comment(s)`,
-    `${input.alreadyPostedCount} already on the PR`,
-    `${input.unanchored.length} listed below`
-  ];
-  parts.push(`_${facts.join(" \xB7 ")}_`);
-  if (input.notice) parts.push("", `> [!NOTE]
-> ${input.notice}`);
-  if (input.unanchored.length > 0) {
-    parts.push("", `### Not on a changed line`, "", ...input.unanchored.map(renderUnanchored));
-  }
-  const scope = input.sinceSha ? `changes since \`${input.sinceSha.slice(0, 7)}\`` : "the whole pull request";
-  parts.push(
-    "",
-    `<sub>Reviewed ${scope} at \`${input.headSha.slice(0, 7)}\`` + (input.reviewUrl ? ` \xB7 [review](${input.reviewUrl})` : "") + ` \xB7 ${input.numTurns} turns \xB7 $${input.costUsd.toFixed(4)}</sub>`,
-    reviewedMarker(input.headSha)
-  );
-  return parts.join("\n") + "\n";
-}
-function renderFindingsTable(input) {
-  const lines = [
-    `### Review: ${VERDICT_TEXT[input.verdict]}`,
-    "",
-    `**Findings:** ${countsLine(input.findings)}`
-  ];
-  if (input.findings.length > 0) {
-    lines.push("", "| Severity | Location | Finding | Posted |", "|---|---|---|---|");
-    for (const finding of input.findings) {
-      const where = finding.start_line ? `${finding.path}:${finding.start_line}-${finding.line}` : `${finding.path}:${finding.line}`;
-      lines.push(
-        `| ${severityLabel(finding.severity)} | \`${cell3(where)}\` | ${cell3(finding.title)} | ${cell3(input.placement.get(finding) ?? "")} |`
-      );
-    }
-  }
-  return lines.join("\n") + "\n";
-}
-function cell3(text2) {
-  return text2.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim();
-}
-function indent(text2) {
-  return text2.split("\n").map((line) => line ? `  ${line}` : line).join("\n");
-}
-function parseFindingComment(body) {
-  const head = body.split("\n", 1)[0] ?? "";
-  for (const severity of SEVERITIES) {
-    const prefix = `**${severityLabel(severity)}** \xB7 `;
-    if (head.startsWith(prefix)) return { severity, title: head.slice(prefix.length).trim() };
-  }
-  return void 0;
-}
-
-// src/pair/rounds.ts
-function stopAfterReview(input) {
-  if (input.blocking.length === 0 && input.verify.status !== "failed") return "converged";
-  if (input.round >= input.maxRounds) return "max-rounds";
-  if (input.budgetUsd !== void 0 && input.spentUsd >= input.budgetUsd) return "budget";
-  return void 0;
-}
-function roundOf(round, review, verify, costUsd) {
-  return {
-    round,
-    findings: countBySeverity(review.findings),
-    blocking: review.blocking.length,
-    verdict: review.verdict,
-    verify: verify.status,
-    commits: 0,
-    costUsd
-  };
-}
-var STOP_TEXT = {
-  converged: "\u2705 converged: no blocking findings and the checks pass",
-  "max-rounds": "\u26A0\uFE0F stopped at max-rounds with blocking findings or failing checks left",
-  budget: "\u26A0\uFE0F stopped: the budget is spent",
-  "reviewer-failed": "\u274C stopped: the reviewer failed",
-  "writer-failed": "\u274C stopped: the writer failed",
-  "writer-stuck": "\u26A0\uFE0F stopped: the writer changed nothing in answer to the review"
-};
-function renderRounds(input) {
-  const total = input.writeCostUsd + input.rounds.reduce((sum, r) => sum + r.costUsd, 0);
-  const lines = [
-    `### Tandem pair: ${STOP_TEXT[input.stop]}`,
-    "",
-    input.prUrl ? `Pull request: ${input.prUrl}` : "",
-    "",
-    `| Round | ${SEVERITIES.join(" | ")} | Blocking | Verdict | Checks | Commits | Cost |`,
-    `|---:|${SEVERITIES.map(() => "---:").join("|")}|---:|---|---|---:|---:|`
-  ];
-  if (input.writeCostUsd > 0 || input.writeCommits > 0) {
-    lines.push(
-      `| 0 (write) | ${SEVERITIES.map(() => "").join(" | ")} | | | | ${input.writeCommits} | $${input.writeCostUsd.toFixed(4)} |`
-    );
-  }
-  for (const r of input.rounds) {
-    lines.push(
-      `| ${r.round} | ${SEVERITIES.map((s) => r.findings[s]).join(" | ")} | ${r.blocking} | ${r.verdict ?? "\u2014"} | ${r.verify} | ${r.commits} | $${r.costUsd.toFixed(4)} |`
-    );
-  }
-  lines.push("", `Total cost: $${total.toFixed(4)}`);
-  return lines.filter((line, i) => line !== "" || lines[i - 1] !== "").join("\n") + "\n";
-}
-
-// src/modes/review.ts
-import { tmpdir as tmpdir3 } from "node:os";
-import path13 from "node:path";
-
 // src/review/publish.ts
 var REFUSED = "GitHub refused it as an inline comment";
 async function postReview(gh, repo, prNumber, review) {
@@ -34433,6 +34012,112 @@ function linesChangedSince(thread, change) {
   return false;
 }
 
+// src/review/render.ts
+var VERDICT_TEXT = {
+  approve: "\u2705 Looks good",
+  comment: "\u{1F4AC} Comments",
+  request_changes: "\u{1F6D1} Changes requested"
+};
+function countBySeverity(findings) {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
+  for (const finding of findings) counts[finding.severity]++;
+  return counts;
+}
+function countsLine(findings) {
+  if (findings.length === 0) return "No findings.";
+  const counts = countBySeverity(findings);
+  return SEVERITIES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${severityLabel(s)}`).join(" \xB7 ");
+}
+function renderUnanchored(item) {
+  const { finding } = item;
+  const where = finding.start_line ? `${finding.path}:${finding.start_line}-${finding.line}` : `${finding.path}:${finding.line}`;
+  const lines = [
+    `- **${severityLabel(finding.severity)}** \xB7 ${finding.title.trim()} \u2014 \`${where}\` _(${item.reason})_`,
+    "",
+    indent(finding.body.trim())
+  ];
+  if (finding.suggestion !== void 0) {
+    lines.push("", indent(`Suggested replacement:
+
+${fenced(finding.suggestion, "")}`));
+  }
+  lines.push(indent(findingMarker(item.fingerprint)));
+  return lines.join("\n");
+}
+function renderReviewBody(input) {
+  const parts = [`### Tandem review`, "", input.summary.trim() || "No summary."];
+  if (input.unanchored.length > 0) {
+    parts.push(
+      "",
+      `**Findings that could not be placed on a changed line (${input.unanchored.length})**`,
+      ""
+    );
+    parts.push(...input.unanchored.map(renderUnanchored));
+  }
+  parts.push("", REVIEW_MARKER);
+  return parts.join("\n");
+}
+function renderSummaryComment(input) {
+  const parts = [
+    SUMMARY_MARKER,
+    `## Tandem review: ${VERDICT_TEXT[input.verdict]}`,
+    "",
+    input.summary.trim() || "No summary.",
+    "",
+    `**Findings:** ${countsLine(input.findings)}`,
+    ""
+  ];
+  const facts = [
+    `${input.inlineCount} new inline comment(s)`,
+    `${input.alreadyPostedCount} already on the PR`,
+    `${input.unanchored.length} listed below`
+  ];
+  parts.push(`_${facts.join(" \xB7 ")}_`);
+  if (input.notice) parts.push("", `> [!NOTE]
+> ${input.notice}`);
+  if (input.unanchored.length > 0) {
+    parts.push("", `### Not on a changed line`, "", ...input.unanchored.map(renderUnanchored));
+  }
+  const scope = input.sinceSha ? `changes since \`${input.sinceSha.slice(0, 7)}\`` : "the whole pull request";
+  parts.push(
+    "",
+    `<sub>Reviewed ${scope} at \`${input.headSha.slice(0, 7)}\`` + (input.reviewUrl ? ` \xB7 [review](${input.reviewUrl})` : "") + ` \xB7 ${input.numTurns} turns \xB7 $${input.costUsd.toFixed(4)}</sub>`,
+    reviewedMarker(input.headSha)
+  );
+  return parts.join("\n") + "\n";
+}
+function renderFindingsTable(input) {
+  const lines = [
+    `### Review: ${VERDICT_TEXT[input.verdict]}`,
+    "",
+    `**Findings:** ${countsLine(input.findings)}`
+  ];
+  if (input.findings.length > 0) {
+    lines.push("", "| Severity | Location | Finding | Posted |", "|---|---|---|---|");
+    for (const finding of input.findings) {
+      const where = finding.start_line ? `${finding.path}:${finding.start_line}-${finding.line}` : `${finding.path}:${finding.line}`;
+      lines.push(
+        `| ${severityLabel(finding.severity)} | \`${cell3(where)}\` | ${cell3(finding.title)} | ${cell3(input.placement.get(finding) ?? "")} |`
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+function cell3(text2) {
+  return text2.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim();
+}
+function indent(text2) {
+  return text2.split("\n").map((line) => line ? `  ${line}` : line).join("\n");
+}
+function parseFindingComment(body) {
+  const head = body.split("\n", 1)[0] ?? "";
+  for (const severity of SEVERITIES) {
+    const prefix = `**${severityLabel(severity)}** \xB7 `;
+    if (head.startsWith(prefix)) return { severity, title: head.slice(prefix.length).trim() };
+  }
+  return void 0;
+}
+
 // src/modes/review.ts
 var REVIEWER_TOOLS = [
   "Read",
@@ -34450,11 +34135,11 @@ var REVIEWER_DENIED = [
 async function reviewMode(inputs) {
   const { eventName, payload } = readEvent();
   const trigger = reviewTrigger(eventName, payload, { prNumberInput: inputs.prNumber });
-  if (!trigger.run) return skipped2(trigger.reason);
-  const gh = createGitHub(requireToken2(inputs));
+  if (!trigger.run) return skipped(trigger.reason);
+  const gh = createGitHub(requireToken(inputs));
   const repo = repoFromEnv();
   if (trigger.commentId !== void 0 && !await requireWritePermission(gh, repo, trigger.actor)) {
-    return skipped2(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
+    return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
   }
   return (await reviewPullRequest(inputs, gh, repo, trigger.prNumber)).outcome;
 }
@@ -34817,125 +34502,17 @@ function annotateFindings(findings, redact) {
     else notice(redact(finding.body), properties);
   }
 }
-function skipped2(reason) {
+function skipped(reason) {
   info(`Skipping: ${reason}`);
   return { outputs: { conclusion: "skipped" } };
 }
-function requireToken2(inputs) {
+function requireToken(inputs) {
   if (!inputs.githubToken) {
     throw new Error(
       "Input 'github-token' is empty: review mode needs a token to read and comment on the pull request"
     );
   }
   return inputs.githubToken;
-}
-
-// src/modes/write.ts
-import { lstatSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
-import path14 from "node:path";
-
-// src/git/branch-name.ts
-import { createHash as createHash2 } from "node:crypto";
-var BRANCH_PREFIX = "tandem/";
-var MAX_SLUG_CHARS = 40;
-function branchForPrompt(prompt) {
-  const normalized = prompt.trim().replace(/\s+/g, " ");
-  const hash = createHash2("sha256").update(normalized).digest("hex").slice(0, 8);
-  const slug = slugify(normalized) || "task";
-  return `${BRANCH_PREFIX}${slug}-${hash}`;
-}
-function slugify(text2) {
-  const words = text2.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== "");
-  let slug = "";
-  for (const word of words) {
-    const next = slug === "" ? word : `${slug}-${word}`;
-    if (next.length > MAX_SLUG_CHARS) {
-      if (slug === "") slug = word.slice(0, MAX_SLUG_CHARS);
-      break;
-    }
-    slug = next;
-  }
-  return slug;
-}
-function invalidBranchName(name) {
-  if (name === "") return "it is empty";
-  if (name === "HEAD" || name === "@") return `'${name}' is not a branch`;
-  if (name.startsWith("refs/")) return "give the branch's short name, without refs/";
-  if (name.startsWith("-")) return "it starts with '-'";
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) {
-    return "it contains a space, a control character or one of ~ ^ : ? * [ \\";
-  }
-  if (name.includes("..")) return "it contains '..'";
-  if (name.includes("@{")) return "it contains '@{'";
-  if (name.endsWith("/") || name.startsWith("/") || name.includes("//")) {
-    return "it has an empty path component ('/' at either end or '//')";
-  }
-  if (name.endsWith(".")) return "it ends with '.'";
-  for (const component of name.split("/")) {
-    if (component.startsWith(".")) return `its component '${component}' starts with '.'`;
-    if (component.endsWith(".lock")) return `its component '${component}' ends with '.lock'`;
-  }
-  return void 0;
-}
-
-// src/write/report.ts
-var WRITER_REPORT_SCHEMA = {
-  type: "object",
-  required: ["summary", "changes"],
-  properties: {
-    summary: {
-      type: "string",
-      description: 'What you changed and why, in one or two sentences. The first line becomes the title of the pull request: keep it short and imperative, such as "Fix the off-by-one in paginate".'
-    },
-    changes: {
-      type: "array",
-      description: "One entry per file you changed, created or deleted.",
-      items: {
-        type: "object",
-        required: ["path", "why"],
-        properties: {
-          path: { type: "string", description: "Relative to the repository root." },
-          why: { type: "string", description: "One line." }
-        }
-      }
-    }
-  }
-};
-function parseWriterReport(value) {
-  if (typeof value !== "object" || value === null) return void 0;
-  const record2 = value;
-  const summary2 = typeof record2.summary === "string" ? record2.summary.trim() : "";
-  if (summary2 === "") return void 0;
-  const changes = [];
-  for (const item of Array.isArray(record2.changes) ? record2.changes : []) {
-    if (typeof item !== "object" || item === null) continue;
-    const { path: path15, why } = item;
-    if (typeof path15 === "string" && path15.trim() !== "") {
-      changes.push({
-        path: path15.trim().replace(/^\.\//, ""),
-        why: typeof why === "string" ? why : ""
-      });
-    }
-  }
-  return { summary: summary2, changes };
-}
-function buildWriterPrompt(task, options) {
-  const parts = [
-    "You are working in a git checkout of a repository, in CI, with nobody to answer questions. Do the task below by changing the files in your working directory.",
-    "",
-    "<task>",
-    task.trim(),
-    "</task>",
-    "",
-    "Rules:",
-    "- Change only what the task needs. Do not run git: do not commit, push or create branches. Tandem commits your changes, pushes them and opens the pull request.",
-    options.allowWorkflowChanges ? "- Change files under .github/workflows only when the task asks for it." : "- Do not change anything under .github/workflows: such changes are refused and nothing would be pushed.",
-    "- Never copy credentials, tokens or keys into a file.",
-    "- If the task needs no change, change nothing and say so in the report.",
-    "",
-    "When you have finished editing \u2014 and only then \u2014 call the StructuredOutput tool once with your report: `summary` (its first line becomes the pull request title) and `changes` (each file you changed, with why). Calling StructuredOutput ends the session at once: edits you have not made by then are lost."
-  ];
-  return parts.join("\n");
 }
 
 // src/modes/write.ts
@@ -34991,16 +34568,13 @@ async function writeChanges(inputs, gh, repo, agent) {
   const redact = (text2) => redactSecrets(text2, secrets);
   const facts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY };
   const writer = agent ?? await prepareAgent(inputs);
-  const session = await withCredentialsHidden(
-    cwd,
-    () => runAgent(writer, {
-      label: "writer",
-      prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
-      allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-      permissionMode: "dontAsk",
-      jsonSchema: WRITER_REPORT_SCHEMA
-    })
-  );
+  const session = await runAgent(writer, {
+    label: "writer",
+    prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
+    permissionMode: "dontAsk",
+    jsonSchema: WRITER_REPORT_SCHEMA
+  });
   for (const denial of session.denials) {
     warning(`The writer was denied ${denial.tool} ${denial.input}`.trim());
   }
@@ -35059,7 +34633,7 @@ async function writeChanges(inputs, gh, repo, agent) {
     }
     await group(
       `Committing and pushing ${branch}`,
-      () => commitAndPush2(cwd, facts, redact(inputs.commitMessage ?? commitMessage2(facts.report, prompt)))
+      () => commitAndPush(cwd, facts, redact(inputs.commitMessage ?? commitMessage2(facts.report, prompt)))
     );
     const title = redact(inputs.prTitle ?? pullRequestTitle(facts.report, prompt));
     const body = redact(
@@ -35156,7 +34730,7 @@ async function finishWrite(session, facts, end) {
     costUsd: session.costUsd
   };
 }
-async function commitAndPush2(cwd, facts, message) {
+async function commitAndPush(cwd, facts, message) {
   await checkoutBranchHere(cwd, facts.branch);
   const sha = await commitAll(cwd, { message });
   if (!sha) throw new Error("git found nothing to commit although the working tree had changes");
@@ -35244,6 +34818,422 @@ function filesHoldingSecrets(root, files, secrets) {
     if (containsSecret(buffer.toString("utf8"), secrets)) leaking.push(file);
   }
   return leaking;
+}
+
+// src/modes/address.ts
+async function addressMode(inputs) {
+  const { eventName, payload } = readEvent();
+  const trigger = addressTrigger(eventName, payload, { prNumberInput: inputs.prNumber });
+  if (!trigger.run) return skipped2(trigger.reason);
+  const gh = createGitHub(requireToken2(inputs));
+  const repo = repoFromEnv();
+  if (trigger.source === "command" && !await requireWritePermission(gh, repo, trigger.actor)) {
+    return skipped2(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
+  }
+  const round = await addressPullRequest(inputs, gh, repo, trigger.prNumber, {
+    // Only a chain of Tandem's own reviews needs a bound; a person asking again is fine.
+    maxRounds: trigger.source === "reviewer" ? inputs.maxRounds : void 0
+  });
+  return round.outcome;
+}
+async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
+  const cwd = inputs.workingDirectory;
+  const pr = await getPullRequest(gh, repo, prNumber);
+  if (pr.state === "closed") return nothingToDo(`pull request #${prNumber} is closed`);
+  const { threads, selection } = await group("Reading the review threads", async () => {
+    const threads2 = await listReviewThreads(gh, repo, pr.number);
+    const writers = /* @__PURE__ */ new Map();
+    for (const login of peopleToCheck(threads2, inputs.includeHumanComments)) {
+      writers.set(login.toLowerCase(), await requireWritePermission(gh, repo, login));
+    }
+    const selection2 = selectThreads(threads2, {
+      includeHumanComments: inputs.includeHumanComments,
+      canWrite: (login) => writers.get(login.toLowerCase()) === true
+    });
+    logSelection(selection2);
+    return { threads: threads2, selection: selection2 };
+  });
+  if (options.maxRounds !== void 0) {
+    const done = roundsDone(threads);
+    if (done >= options.maxRounds) {
+      return nothingToDo(
+        `Tandem already pushed fixes for the review threads of #${pr.number} ${done} time(s) (max-rounds ${options.maxRounds}); a person can ask for more with /tandem fix`
+      );
+    }
+  }
+  const selected = selection.selected;
+  if (selected.length === 0 && !options.feedback?.trim()) {
+    return nothingToDo(`no unresolved review thread of #${pr.number} waits for an answer`);
+  }
+  await group(`Checking out the head of #${pr.number}`, () => checkoutHead(cwd, pr));
+  const pushRefusal = await group(
+    "Checking where the fix can be pushed",
+    () => pushRefusalFor(gh, repo, pr, cwd)
+  );
+  if (pushRefusal) warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`);
+  const secrets = [inputs.githubToken ?? "", inputs.anthropicApiKey ?? ""];
+  const redact = (text2) => redactSecrets(text2, secrets);
+  const agent = options.agent ?? await prepareAgent(inputs);
+  const wanted = options.sessionId ?? inputs.sessionId;
+  const resumed = wanted !== void 0 && findSessionFile(agent.env, agent.cwd, wanted) !== void 0;
+  if (wanted !== void 0 && !resumed) {
+    info(
+      `Session ${wanted} is not on this runner (${sessionFilePath(claudeConfigDir(agent.env), agent.cwd, wanted)}): a fresh writer session gets the full context instead`
+    );
+  }
+  const prompt = buildAddressPrompt({
+    repository: pr.baseRepoFullName,
+    pr: {
+      number: pr.number,
+      title: pr.title,
+      body: pr.body,
+      baseRef: pr.baseRef,
+      headRef: pr.headRef
+    },
+    threads: selected,
+    files: resumed ? /* @__PURE__ */ new Map() : readThreadFiles(cwd, selected),
+    resumed,
+    allowWorkflowChanges: inputs.allowWorkflowChanges,
+    instructions: inputs.prompt,
+    feedback: options.feedback
+  });
+  info(
+    `Writer prompt: ${Buffer.byteLength(prompt)} bytes, ${selected.length} thread(s), ` + (resumed ? `resuming session ${wanted}` : "fresh session")
+  );
+  const session = await runAgent(agent, {
+    label: "writer",
+    prompt,
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
+    permissionMode: "dontAsk",
+    jsonSchema: ADDRESS_ANSWER_SCHEMA,
+    // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
+    settingSources: pr.isFork ? "user" : void 0,
+    resumeSessionId: resumed ? wanted : void 0
+  });
+  for (const denial of session.denials) {
+    warning(`The writer was denied ${denial.tool} ${denial.input}`.trim());
+  }
+  const facts = {
+    pr,
+    selection,
+    session,
+    resumed,
+    answers: /* @__PURE__ */ new Map(),
+    missing: selected.map((t) => t.thread.id),
+    problems: [],
+    changedFiles: [],
+    verify: NO_VERIFY,
+    resolvedIds: /* @__PURE__ */ new Set(),
+    addressed: 0
+  };
+  if (session.conclusion !== "success") {
+    return finish(
+      facts,
+      `The writer session ended with '${session.conclusion}'` + (session.errors.length > 0 ? `: ${session.errors.join("; ")}` : "") + "; nothing was committed, pushed or posted"
+    );
+  }
+  try {
+    const check = checkAnswers(
+      session.structuredOutput,
+      selected.map((t) => t.thread.id)
+    );
+    facts.answers = check.answers;
+    facts.missing = check.missing;
+    facts.problems = check.problems;
+  } catch (error2) {
+    return finish(facts, `${error2.message}; nothing was committed, pushed or posted`);
+  }
+  for (const problem of facts.problems) warning(`The writer's answer: ${problem}`);
+  for (const id of facts.missing) {
+    const item = selected.find((t) => t.thread.id === id);
+    warning(
+      `The writer did not answer thread ${threadLocation(item.thread)} (${id}); it stays open for the next run`
+    );
+  }
+  if (inputs.verifyCommand) {
+    const command = inputs.verifyCommand;
+    facts.verify = await group(
+      `Verifying: ${command}`,
+      () => (
+        // It runs code the writer changed: it gets no more than the writer had.
+        withCredentialsHidden(
+          cwd,
+          () => runVerifyCommand(command, {
+            cwd,
+            env: agent.env,
+            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
+          })
+        )
+      )
+    );
+    if (facts.verify.tail !== void 0) facts.verify.tail = redact(facts.verify.tail);
+    if (facts.verify.status === "failed") {
+      warning("verify-command failed: fixed threads stay open, the replies say why");
+    }
+  }
+  await group(
+    "Committing and pushing",
+    () => commitAndPush2(cwd, facts, {
+      pushRefusal,
+      allowWorkflowChanges: inputs.allowWorkflowChanges,
+      secrets,
+      redact,
+      repo,
+      message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers))
+    })
+  );
+  await group("Answering the threads", () => answerThreads(gh, facts, selected, redact));
+  const failures = [];
+  if (facts.notPushed !== void 0) {
+    failures.push(
+      `The changes could not be pushed to ${pr.headRef}: ${facts.notPushed}. The answers were posted; the diff is in the job summary`
+    );
+  }
+  if (facts.postFailures) failures.push(facts.postFailures);
+  return finish(facts, failures.length > 0 ? failures.join(". ") : void 0);
+}
+async function checkoutHead(cwd, pr) {
+  const top = await git(cwd, ["rev-parse", "--show-toplevel"], { allowFailure: true });
+  if (top.exitCode !== 0) {
+    throw new Error(
+      `working-directory ${cwd} is not a git checkout: address mode commits and pushes from one (run actions/checkout first)`
+    );
+  }
+  const dirty = entryPaths(await statusEntries(cwd));
+  if (dirty.length > 0) {
+    throw new Error(
+      `The checkout has ${dirty.length} changed file(s) before the writer ran (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}): address mode commits everything that changed to the pull request, so it needs a clean checkout (add such files to .gitignore, or run address mode before the steps that create them)`
+    );
+  }
+  if (await headSha(cwd) === pr.headSha) return;
+  if (!await ensureCommits(cwd, [pr.headSha])) {
+    throw new Error(
+      `The head of #${pr.number} (${pr.headSha}) cannot be fetched into the checkout from origin`
+    );
+  }
+  await checkoutCommit(cwd, pr.headSha);
+  info(`Checked out ${pr.headSha} (${pr.headRef})`);
+}
+async function pushRefusalFor(gh, repo, pr, cwd) {
+  const access3 = pr.isFork && pr.headRepoFullName ? await forkPushAccess(gh, repo, pr.number, pr.headRepoFullName) : { maintainerCanModify: false, tokenCanPush: false };
+  return whyCannotPush({
+    isFork: pr.isFork,
+    headRepoFullName: pr.headRepoFullName,
+    ...access3,
+    originUrl: await originUrl(cwd)
+  });
+}
+function readThreadFiles(cwd, threads) {
+  const files = /* @__PURE__ */ new Map();
+  for (const { thread } of threads) {
+    if (!files.has(thread.path)) files.set(thread.path, readCheckoutFile(cwd, thread.path));
+  }
+  return files;
+}
+async function commitAndPush2(cwd, facts, how) {
+  const entries = await statusEntries(cwd);
+  facts.changedFiles = entryPaths(entries).sort();
+  if (facts.changedFiles.length === 0) {
+    info("The writer changed nothing: no commit");
+    return;
+  }
+  info(`Changed: ${facts.changedFiles.join(", ")}`);
+  const workflows = workflowChanges(entries);
+  const sha = await commitAll(cwd, { message: how.message });
+  if (!sha) throw new Error("git found nothing to commit although the working tree had changes");
+  const diff = await diffBetween(cwd, facts.pr.headSha, sha);
+  const added = diff.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++")).join("\n");
+  if (containsSecret(added, how.secrets)) {
+    facts.notPushed = "the changes hold a credential of this run";
+    return;
+  }
+  facts.unpushedDiff = how.redact(diff);
+  if (workflows.length > 0 && !how.allowWorkflowChanges) {
+    facts.notPushed = `the changes touch workflow files (${workflows.join(", ")}), which allow-workflow-changes does not allow`;
+    return;
+  }
+  if (how.pushRefusal) {
+    facts.notPushed = how.pushRefusal;
+    return;
+  }
+  try {
+    await pushBranch(cwd, facts.pr.headRef);
+  } catch (error2) {
+    facts.notPushed = `git push failed: ${how.redact(error2.message)}`;
+    return;
+  }
+  facts.unpushedDiff = void 0;
+  const server = (process.env.GITHUB_SERVER_URL?.trim() || "https://github.com").replace(/\/+$/, "");
+  facts.commit = { sha, url: `${server}/${how.repo.owner}/${how.repo.repo}/commit/${sha}` };
+  info(`Pushed ${sha} to ${facts.pr.headRef}`);
+}
+async function answerThreads(gh, facts, selected, redact) {
+  const failed = [];
+  for (const item of selected) {
+    const answer = facts.answers.get(item.thread.id);
+    if (!answer) continue;
+    const where = threadLocation(item.thread);
+    const body = redact(
+      renderReply({
+        answer,
+        answering: item.answering.databaseId,
+        commit: facts.commit,
+        notPushed: facts.changedFiles.length > 0 ? facts.notPushed : void 0,
+        branch: facts.pr.headRef,
+        verify: facts.verify
+      })
+    );
+    try {
+      await replyToReviewThread(gh, item.thread.id, body);
+      facts.addressed++;
+      if (shouldResolve(answer.status, { notPushed: facts.notPushed, verify: facts.verify })) {
+        await resolveReviewThread(gh, item.thread.id);
+        facts.resolvedIds.add(item.thread.id);
+      }
+      info(
+        `${where}: ${answer.status}${facts.resolvedIds.has(item.thread.id) ? ", resolved" : ""}`
+      );
+    } catch (error2) {
+      warning(`Could not answer the thread at ${where}: ${error2.message}`);
+      failed.push(where);
+    }
+  }
+  if (failed.length > 0) {
+    facts.postFailures = `${failed.length} answer(s) could not be posted (${failed.join(", ")}); they are in the job summary`;
+  }
+}
+async function finish(facts, failure) {
+  const { session } = facts;
+  await appendJobSummary(
+    renderSessionSummary(session, "Tandem \xB7 writer session (address)") + "\n" + renderAddressSummary({
+      prNumber: facts.pr.number,
+      branch: facts.pr.headRef,
+      threads: facts.selection.selected,
+      answers: facts.answers,
+      resolved: facts.resolvedIds,
+      skipped: facts.selection.skipped,
+      problems: facts.problems,
+      commit: facts.commit,
+      notPushed: facts.changedFiles.length > 0 ? facts.notPushed : void 0,
+      changedFiles: facts.changedFiles,
+      diff: facts.unpushedDiff,
+      verify: renderVerify(facts.verify),
+      resumed: facts.resumed
+    })
+  );
+  return {
+    outcome: {
+      outputs: {
+        ...sessionOutputs(session),
+        "threads-addressed": String(facts.addressed),
+        "threads-resolved": String(facts.resolvedIds.size),
+        "commit-sha": facts.commit?.sha ?? "",
+        "verify-result": facts.verify.status
+      },
+      failure
+    },
+    session,
+    resumed: facts.resumed,
+    addressed: facts.addressed,
+    resolved: facts.resolvedIds.size,
+    answers: [...facts.answers.values()],
+    missing: facts.missing,
+    commitSha: facts.commit?.sha,
+    changedFiles: facts.changedFiles,
+    notPushed: facts.changedFiles.length > 0 ? facts.notPushed : void 0,
+    verify: facts.verify,
+    costUsd: session.costUsd
+  };
+}
+function logSelection(selection) {
+  for (const item of selection.selected) {
+    info(`To address: ${threadLocation(item.thread)} (${item.origin}, ${item.thread.id})`);
+  }
+  for (const { thread, reason } of selection.skipped) {
+    info(`Not addressed: ${threadLocation(thread)}: ${reason}`);
+  }
+}
+var SKIPPED_OUTPUTS = {
+  conclusion: "skipped",
+  "threads-addressed": "0",
+  "threads-resolved": "0",
+  "commit-sha": "",
+  "verify-result": "none"
+};
+function skipped2(reason) {
+  info(`Skipping: ${reason}`);
+  return { outputs: { ...SKIPPED_OUTPUTS } };
+}
+function nothingToDo(reason) {
+  return {
+    outcome: skipped2(reason),
+    resumed: false,
+    addressed: 0,
+    resolved: 0,
+    answers: [],
+    missing: [],
+    changedFiles: [],
+    verify: NO_VERIFY,
+    costUsd: 0
+  };
+}
+function requireToken2(inputs) {
+  if (!inputs.githubToken) {
+    throw new Error(
+      "Input 'github-token' is empty: address mode needs a token to read and answer the review threads"
+    );
+  }
+  return inputs.githubToken;
+}
+
+// src/pair/rounds.ts
+function stopAfterReview(input) {
+  if (input.blocking.length === 0 && input.verify.status !== "failed") return "converged";
+  if (input.round >= input.maxRounds) return "max-rounds";
+  if (input.budgetUsd !== void 0 && input.spentUsd >= input.budgetUsd) return "budget";
+  return void 0;
+}
+function roundOf(round, review, verify, costUsd) {
+  return {
+    round,
+    findings: countBySeverity(review.findings),
+    blocking: review.blocking.length,
+    verdict: review.verdict,
+    verify: verify.status,
+    commits: 0,
+    costUsd
+  };
+}
+var STOP_TEXT = {
+  converged: "\u2705 converged: no blocking findings and the checks pass",
+  "max-rounds": "\u26A0\uFE0F stopped at max-rounds with blocking findings or failing checks left",
+  budget: "\u26A0\uFE0F stopped: the budget is spent",
+  "reviewer-failed": "\u274C stopped: the reviewer failed",
+  "writer-failed": "\u274C stopped: the writer failed",
+  "writer-stuck": "\u26A0\uFE0F stopped: the writer changed nothing in answer to the review"
+};
+function renderRounds(input) {
+  const total = input.writeCostUsd + input.rounds.reduce((sum, r) => sum + r.costUsd, 0);
+  const lines = [
+    `### Tandem pair: ${STOP_TEXT[input.stop]}`,
+    "",
+    input.prUrl ? `Pull request: ${input.prUrl}` : "",
+    "",
+    `| Round | ${SEVERITIES.join(" | ")} | Blocking | Verdict | Checks | Commits | Cost |`,
+    `|---:|${SEVERITIES.map(() => "---:").join("|")}|---:|---|---|---:|---:|`
+  ];
+  if (input.writeCostUsd > 0 || input.writeCommits > 0) {
+    lines.push(
+      `| 0 (write) | ${SEVERITIES.map(() => "").join(" | ")} | | | | ${input.writeCommits} | $${input.writeCostUsd.toFixed(4)} |`
+    );
+  }
+  for (const r of input.rounds) {
+    lines.push(
+      `| ${r.round} | ${SEVERITIES.map((s) => r.findings[s]).join(" | ")} | ${r.blocking} | ${r.verdict ?? "\u2014"} | ${r.verify} | ${r.commits} | $${r.costUsd.toFixed(4)} |`
+    );
+  }
+  lines.push("", `Total cost: $${total.toFixed(4)}`);
+  return lines.filter((line, i) => line !== "" || lines[i - 1] !== "").join("\n") + "\n";
 }
 
 // src/modes/pair.ts

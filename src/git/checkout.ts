@@ -2,10 +2,6 @@ import { readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { git } from './git.js'
 
-export async function headCommit(cwd: string): Promise<string> {
-  return (await git(cwd, ['rev-parse', 'HEAD'])).stdout.trim()
-}
-
 /**
  * Moves the checkout to `sha`, detached. actions/checkout leaves a pull_request run on the merge
  * commit and an issue_comment run on the default branch; a fix must be made on the PR's head.

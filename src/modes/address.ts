@@ -33,7 +33,8 @@ import { forkPushAccess } from '../github/push.js'
 import { containsSecret, redactSecrets } from '../github/redact.js'
 import { listReviewThreads, replyToReviewThread, resolveReviewThread } from '../github/threads.js'
 import { commitAll, entryPaths, pushBranch, statusEntries } from '../git/branch.js'
-import { checkoutCommit, headCommit, originUrl, readCheckoutFile } from '../git/checkout.js'
+import { checkoutCommit, originUrl, readCheckoutFile } from '../git/checkout.js'
+import { headSha } from '../git/git.js'
 import { withCredentialsHidden } from '../git/credentials.js'
 import { diffBetween, ensureCommits, git } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
@@ -41,9 +42,9 @@ import type { Inputs } from '../inputs.js'
 import { renderVerify } from '../write/render.js'
 import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
 import type { ModeOutcome } from './outcome.js'
+import { WRITER_TOOLS } from './write.js'
 
 /** The writer's tools when `allowed-tools` is empty: files only, no shell. */
-export const ADDRESS_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep']
 
 /** `address`: unresolved review threads → writer → one commit on the PR branch → replies. */
 export async function addressMode(inputs: Inputs): Promise<ModeOutcome> {
@@ -174,18 +175,17 @@ export async function addressPullRequest(
     `Writer prompt: ${Buffer.byteLength(prompt)} bytes, ${selected.length} thread(s), ` +
       (resumed ? `resuming session ${wanted}` : 'fresh session')
   )
-  const session = await withCredentialsHidden(cwd, () =>
-    runAgent(agent, {
-      label: 'writer',
-      prompt,
-      allowedTools: inputs.allowedTools ?? ADDRESS_TOOLS,
-      permissionMode: 'dontAsk',
-      jsonSchema: ADDRESS_ANSWER_SCHEMA,
-      // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
-      settingSources: pr.isFork ? 'user' : undefined,
-      resumeSessionId: resumed ? wanted : undefined
-    })
-  )
+  // runAgent keeps the checkout's stored credentials hidden while the session runs.
+  const session = await runAgent(agent, {
+    label: 'writer',
+    prompt,
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
+    permissionMode: 'dontAsk',
+    jsonSchema: ADDRESS_ANSWER_SCHEMA,
+    // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
+    settingSources: pr.isFork ? 'user' : undefined,
+    resumeSessionId: resumed ? wanted : undefined
+  })
   for (const denial of session.denials) {
     core.warning(`The writer was denied ${denial.tool} ${denial.input}`.trim())
   }
@@ -311,7 +311,7 @@ async function checkoutHead(cwd: string, pr: PullRequest): Promise<void> {
         'files to .gitignore, or run address mode before the steps that create them)'
     )
   }
-  if ((await headCommit(cwd)) === pr.headSha) return
+  if ((await headSha(cwd)) === pr.headSha) return
   if (!(await ensureCommits(cwd, [pr.headSha]))) {
     throw new Error(
       `The head of #${pr.number} (${pr.headSha}) cannot be fetched into the checkout from origin`

@@ -148,15 +148,14 @@ export async function writeChanges(
   const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
 
   const writer = agent ?? (await prepareAgent(inputs))
-  const session = await withCredentialsHidden(cwd, () =>
-    runAgent(writer, {
-      label: 'writer',
-      prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
-      allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-      permissionMode: 'dontAsk',
-      jsonSchema: WRITER_REPORT_SCHEMA
-    })
-  )
+  // runAgent keeps the checkout's stored credentials hidden while the session runs.
+  const session = await runAgent(writer, {
+    label: 'writer',
+    prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
+    permissionMode: 'dontAsk',
+    jsonSchema: WRITER_REPORT_SCHEMA
+  })
   for (const denial of session.denials) {
     core.warning(`The writer was denied ${denial.tool} ${denial.input}`.trim())
   }
