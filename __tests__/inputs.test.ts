@@ -86,6 +86,7 @@ describe('defaults', () => {
       verifyCommand: undefined,
       maxRounds: 3,
       pairBudgetUsd: undefined,
+      commitAuthor: undefined,
       includeHumanComments: false,
       sessionId: undefined,
       tasks: undefined,
@@ -634,6 +635,21 @@ describe('readInputs', () => {
     actionInputs.set('working-directory', workspace)
     readInputs()
     expect(setSecret).not.toHaveBeenCalled()
+  })
+})
+
+describe('commit-author', () => {
+  it('reads a git identity', () => {
+    expect(parse({ 'commit-author': 'Tandem Bot <tandem@example.com>' }).commitAuthor).toEqual({
+      name: 'Tandem Bot',
+      email: 'tandem@example.com'
+    })
+  })
+
+  it('refuses anything else, naming the input', () => {
+    expect(() => parse({ 'commit-author': 'tandem@example.com' })).toThrow(
+      `Input 'commit-author' has value "tandem@example.com": expected a git identity such as "Tandem Bot <tandem@example.com>"`
+    )
   })
 })
 

@@ -25347,6 +25347,15 @@ var InputError = class extends Error {
     this.name = "InputError";
   }
 };
+function parseCommitAuthor(read) {
+  const raw = optionalString(read, "commit-author");
+  if (raw === void 0) return void 0;
+  const match = /^([^<>\n]+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(raw);
+  if (!match) {
+    throw invalid("commit-author", raw, 'a git identity such as "Tandem Bot <tandem@example.com>"');
+  }
+  return { name: match[1].trim(), email: match[2] };
+}
 function invalid(name, value, expected) {
   return new InputError(`Input '${name}' has value ${JSON.stringify(value)}: expected ${expected}`);
 }
@@ -25722,6 +25731,7 @@ function parseInputs(read, env = process.env) {
     maxRounds: parseInteger(read, "max-rounds", { min: 1 }) ?? 3,
     pairBudgetUsd: parsePositiveNumber(read, "pair-budget-usd"),
     includeHumanComments: parseBoolean(read, "include-human-comments", false),
+    commitAuthor: parseCommitAuthor(read),
     sessionId: parseSessionId(read),
     tasks,
     shardTasks,
@@ -32146,6 +32156,11 @@ function isBot(user) {
   const login = typeof user.login === "string" ? user.login : "";
   return user.type === "Bot" || login.endsWith("[bot]");
 }
+function botSender(payload) {
+  const sender = record(record(payload)?.sender);
+  if (sender === void 0 || !isBot(sender)) return void 0;
+  return text(sender.login) ?? "a bot";
+}
 function isForkPullRequest(pr) {
   const pull = record(pr);
   const base = text(record(record(pull?.base)?.repo)?.full_name);
@@ -34523,6 +34538,11 @@ async function writeMode(inputs) {
       "Input 'github-token' is empty: write mode needs a token to open the pull request"
     );
   }
+  const bot = botSender(readEvent().payload);
+  if (bot) {
+    info(`Skipping: the event was sent by a bot (${bot})`);
+    return { outputs: { conclusion: "skipped", "pr-operation": "none" } };
+  }
   const gh = createGitHub(inputs.githubToken);
   return (await writeChanges(inputs, gh, repoFromEnv())).outcome;
 }
@@ -34633,7 +34653,12 @@ async function writeChanges(inputs, gh, repo, agent) {
     }
     await group(
       `Committing and pushing ${branch}`,
-      () => commitAndPush(cwd, facts, redact(inputs.commitMessage ?? commitMessage2(facts.report, prompt)))
+      () => commitAndPush(
+        cwd,
+        facts,
+        redact(inputs.commitMessage ?? commitMessage2(facts.report, prompt)),
+        inputs.commitAuthor
+      )
     );
     const title = redact(inputs.prTitle ?? pullRequestTitle(facts.report, prompt));
     const body = redact(
@@ -34730,9 +34755,9 @@ async function finishWrite(session, facts, end) {
     costUsd: session.costUsd
   };
 }
-async function commitAndPush(cwd, facts, message) {
+async function commitAndPush(cwd, facts, message, author) {
   await checkoutBranchHere(cwd, facts.branch);
-  const sha = await commitAll(cwd, { message });
+  const sha = await commitAll(cwd, { message, author });
   if (!sha) throw new Error("git found nothing to commit although the working tree had changes");
   const remote = await remoteBranchSha(cwd, facts.branch);
   if (remote !== void 0 && (await hasCommit(cwd, remote) || await fetchRemoteBranch(cwd, facts.branch))) {
@@ -34979,7 +35004,8 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
       secrets,
       redact,
       repo,
-      message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers))
+      message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers)),
+      author: inputs.commitAuthor
     })
   );
   await group("Answering the threads", () => answerThreads(gh, facts, selected, redact));
@@ -35039,7 +35065,7 @@ async function commitAndPush2(cwd, facts, how) {
   }
   info(`Changed: ${facts.changedFiles.join(", ")}`);
   const workflows = workflowChanges(entries);
-  const sha = await commitAll(cwd, { message: how.message });
+  const sha = await commitAll(cwd, { message: how.message, author: how.author });
   if (!sha) throw new Error("git found nothing to commit although the working tree had changes");
   const diff = await diffBetween(cwd, facts.pr.headSha, sha);
   const added = diff.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++")).join("\n");
@@ -35244,11 +35270,12 @@ async function pairMode(inputs) {
     );
   }
   const { eventName, payload } = readEvent();
-  const sender = payload.sender;
-  if (sender && typeof sender === "object" && isBot(sender)) {
-    info("Skipping: the event was sent by a bot");
+  const bot = botSender(payload);
+  if (bot) {
+    info(`Skipping: the event was sent by a bot (${bot})`);
     return { outputs: { conclusion: "skipped" } };
   }
+  const sender = payload.sender;
   const gh = createGitHub(inputs.githubToken);
   const repo = repoFromEnv();
   if (!SELF_STARTED.includes(eventName)) {
@@ -35265,11 +35292,15 @@ async function pairMode(inputs) {
   let verify = NO_VERIFY;
   let writeCostUsd = 0;
   let writeCommits = 0;
+  let writeOutputs = {};
   if (prNumber === void 0) {
     const written = await writeChanges({ ...inputs, review: false }, gh, repo, agent);
     writeCostUsd = written.costUsd;
     writeCommits = written.pushed ? 1 : 0;
-    if (!written.pr) return written.outcome;
+    if (!written.pr) {
+      return { ...written.outcome, outputs: { ...written.outcome.outputs, rounds: "0" } };
+    }
+    writeOutputs = written.outcome.outputs;
     prNumber = written.pr.number;
     prUrl = written.pr.url;
     writerSession = written.session?.sessionId;
@@ -35352,6 +35383,7 @@ async function pairMode(inputs) {
   }
   return {
     outputs: {
+      ...writeOutputs,
       rounds: String(rounds.length),
       verdict: verdict ?? "",
       "pr-number": String(prNumber),

@@ -71,6 +71,8 @@ export interface Inputs {
   allowWorkflowChanges: boolean
   review: boolean
   verifyCommand: string | undefined
+  /** write/address/collect: who Tandem's commits are by; undefined = github-actions[bot]. */
+  commitAuthor: { name: string; email: string } | undefined
 
   // pair
   maxRounds: number
@@ -107,6 +109,17 @@ export class InputError extends Error {
 
 /** Like `core.getInput`: the value of an input, '' when unset. */
 export type InputReader = (name: string) => string
+
+// `Name <email>`, as git writes an identity.
+function parseCommitAuthor(read: InputReader): { name: string; email: string } | undefined {
+  const raw = optionalString(read, 'commit-author')
+  if (raw === undefined) return undefined
+  const match = /^([^<>\n]+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(raw)
+  if (!match) {
+    throw invalid('commit-author', raw, 'a git identity such as "Tandem Bot <tandem@example.com>"')
+  }
+  return { name: match[1]!.trim(), email: match[2]! }
+}
 
 function invalid(name: string, value: string, expected: string): InputError {
   return new InputError(`Input '${name}' has value ${JSON.stringify(value)}: expected ${expected}`)
@@ -567,6 +580,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     pairBudgetUsd: parsePositiveNumber(read, 'pair-budget-usd'),
 
     includeHumanComments: parseBoolean(read, 'include-human-comments', false),
+    commitAuthor: parseCommitAuthor(read),
     sessionId: parseSessionId(read),
 
     tasks,

@@ -176,6 +176,9 @@ describe('pair mode through dist/index.js', () => {
       'pr-number': '1'
     })
     expect(remoteFile('src/parse.ts')).toContain('JSON.parse(s)')
+    // The write step's outputs carry through.
+    expect(run.outputs).toMatchObject({ branch: BRANCH, 'pr-operation': 'created' })
+    expect(run.outputs['session-id']).toMatch(/^[0-9a-f-]{36}$/)
     // Round 1's thread was answered and resolved; round 2 posted no review.
     const threads = gh.threads(OWNER, REPO, 1)
     expect(threads).toHaveLength(1)

@@ -243,6 +243,16 @@ describe('write mode through dist/index.js', () => {
     expect(writes()).toEqual(['PATCH pulls/update'])
   })
 
+  it('commits as commit-author when one is given', async () => {
+    const run = await write({ inputs: { 'commit-author': 'Tandem Bot <tandem@example.com>' } })
+    expectOk(run)
+    const branch = run.outputs.branch!
+    expect(git(repo.remote, ['log', '-1', '--format=%an <%ae> / %cn <%ce>', branch])).toBe(
+      'Tandem Bot <tandem@example.com> / Tandem Bot <tandem@example.com>'
+    )
+    gh.assertClean()
+  })
+
   it('refuses a change under .github/workflows: exit 1, nothing pushed, no PR, tree kept', async () => {
     const workflow = file('.github/workflows/ci.yml')
     const run = await write({

@@ -286,6 +286,13 @@ export function isBot(user: { login?: unknown; type?: unknown }): boolean {
   return user.type === 'Bot' || login.endsWith('[bot]')
 }
 
+/** The bot that sent this event, if a bot did: such events (Tandem's own above all) never start work. */
+export function botSender(payload: unknown): string | undefined {
+  const sender = record(record(payload)?.sender)
+  if (sender === undefined || !isBot(sender)) return undefined
+  return text(sender.login) ?? 'a bot'
+}
+
 /**
  * A pull request whose head lives in another repository: its code is untrusted, and its
  * workflow token is read-only. A head repository that is gone (a deleted fork) counts too.

@@ -32,7 +32,13 @@ import { getPullRequest, type PullRequest } from '../github/pulls.js'
 import { forkPushAccess } from '../github/push.js'
 import { containsSecret, redactSecrets } from '../github/redact.js'
 import { listReviewThreads, replyToReviewThread, resolveReviewThread } from '../github/threads.js'
-import { commitAll, entryPaths, pushBranch, statusEntries } from '../git/branch.js'
+import {
+  commitAll,
+  entryPaths,
+  pushBranch,
+  statusEntries,
+  type GitIdentity
+} from '../git/branch.js'
 import { checkoutCommit, originUrl, readCheckoutFile } from '../git/checkout.js'
 import { headSha } from '../git/git.js'
 import { withCredentialsHidden } from '../git/credentials.js'
@@ -255,7 +261,8 @@ export async function addressPullRequest(
       secrets,
       redact,
       repo,
-      message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers))
+      message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers)),
+      author: inputs.commitAuthor
     })
   )
 
@@ -360,6 +367,7 @@ async function commitAndPush(
     redact: (text: string) => string
     repo: Repo
     message: string
+    author: GitIdentity | undefined
   }
 ): Promise<void> {
   const entries = await statusEntries(cwd)
@@ -370,7 +378,7 @@ async function commitAndPush(
   }
   core.info(`Changed: ${facts.changedFiles.join(', ')}`)
   const workflows = workflowChanges(entries)
-  const sha = await commitAll(cwd, { message: how.message })
+  const sha = await commitAll(cwd, { message: how.message, author: how.author })
   if (!sha) throw new Error('git found nothing to commit although the working tree had changes')
   const diff = await diffBetween(cwd, facts.pr.headSha, sha)
   const added = diff

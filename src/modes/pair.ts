@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { appendJobSummary, prepareAgent } from '../agent/launch.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
-import { isBot, readEvent, requireWritePermission } from '../github/event.js'
+import { botSender, readEvent, requireWritePermission } from '../github/event.js'
 import { getPullRequest } from '../github/pulls.js'
 import type { Inputs } from '../inputs.js'
 import {
@@ -31,11 +31,12 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   }
   // Tandem's own commits, reviews and comments must never start another loop.
   const { eventName, payload } = readEvent()
-  const sender = payload.sender as { login?: unknown; type?: unknown } | undefined
-  if (sender && typeof sender === 'object' && isBot(sender)) {
-    core.info('Skipping: the event was sent by a bot')
+  const bot = botSender(payload)
+  if (bot) {
+    core.info(`Skipping: the event was sent by a bot (${bot})`)
     return { outputs: { conclusion: 'skipped' } }
   }
+  const sender = payload.sender as { login?: unknown } | undefined
   const gh = createGitHub(inputs.githubToken)
   const repo = repoFromEnv()
   // Anything but a maintainer's own schedule or dispatch was started by someone: the writer
@@ -55,12 +56,17 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   let verify: VerifyResult = NO_VERIFY
   let writeCostUsd = 0
   let writeCommits = 0
+  // write's outputs (branch, commit-sha, pr-operation, the writer's session) carry through.
+  let writeOutputs: Record<string, string> = {}
   if (prNumber === undefined) {
     // The writer opens the PR; the reviewer below is the loop's own, not write mode's `review`.
     const written = await writeChanges({ ...inputs, review: false }, gh, repo, agent)
     writeCostUsd = written.costUsd
     writeCommits = written.pushed ? 1 : 0
-    if (!written.pr) return written.outcome
+    if (!written.pr) {
+      return { ...written.outcome, outputs: { ...written.outcome.outputs, rounds: '0' } }
+    }
+    writeOutputs = written.outcome.outputs
     prNumber = written.pr.number
     prUrl = written.pr.url
     writerSession = written.session?.sessionId
@@ -151,6 +157,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   }
   return {
     outputs: {
+      ...writeOutputs,
       rounds: String(rounds.length),
       verdict: verdict ?? '',
       'pr-number': String(prNumber),

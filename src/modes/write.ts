@@ -30,7 +30,8 @@ import {
   remoteBranchSha,
   resetSoft,
   statusEntries,
-  treeOf
+  treeOf,
+  type GitIdentity
 } from '../git/branch.js'
 import { branchForPrompt, invalidBranchName } from '../git/branch-name.js'
 import { withCredentialsHidden } from '../git/credentials.js'
@@ -51,6 +52,7 @@ import {
   type WriterReport
 } from '../write/report.js'
 import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
+import { botSender, readEvent } from '../github/event.js'
 import type { ModeOutcome } from './outcome.js'
 import { reviewPullRequest, type ReviewRound } from './review.js'
 
@@ -84,6 +86,12 @@ export async function writeMode(inputs: Inputs): Promise<ModeOutcome> {
     throw new Error(
       "Input 'github-token' is empty: write mode needs a token to open the pull request"
     )
+  }
+  // Tandem's own pushes and comments must never start another run.
+  const bot = botSender(readEvent().payload)
+  if (bot) {
+    core.info(`Skipping: the event was sent by a bot (${bot})`)
+    return { outputs: { conclusion: 'skipped', 'pr-operation': 'none' } }
   }
   const gh = createGitHub(inputs.githubToken)
   return (await writeChanges(inputs, gh, repoFromEnv())).outcome
@@ -228,7 +236,12 @@ export async function writeChanges(
     }
 
     await core.group(`Committing and pushing ${branch}`, () =>
-      commitAndPush(cwd, facts, redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)))
+      commitAndPush(
+        cwd,
+        facts,
+        redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)),
+        inputs.commitAuthor
+      )
     )
 
     const title = redact(inputs.prTitle ?? pullRequestTitle(facts.report, prompt))
@@ -355,9 +368,14 @@ async function finishWrite(
  * exactly this tree: then nothing is pushed and the checkout takes the remote commit as HEAD,
  * so an identical re-run neither rewrites history nor triggers anything.
  */
-async function commitAndPush(cwd: string, facts: WriteFacts, message: string): Promise<void> {
+async function commitAndPush(
+  cwd: string,
+  facts: WriteFacts,
+  message: string,
+  author: GitIdentity | undefined
+): Promise<void> {
   await checkoutBranchHere(cwd, facts.branch)
-  const sha = await commitAll(cwd, { message })
+  const sha = await commitAll(cwd, { message, author })
   if (!sha) throw new Error('git found nothing to commit although the working tree had changes')
   const remote = await remoteBranchSha(cwd, facts.branch)
   if (
