@@ -33136,6 +33136,20 @@ ${error2.message}
   };
 }
 
+// src/modes/outcome.ts
+function skipped(reason, outputs = {}) {
+  info(`Skipping: ${reason}`);
+  return { outputs: { ...outputs, conclusion: "skipped" } };
+}
+function requireToken(inputs, purpose) {
+  if (!inputs.githubToken) {
+    throw new Error(
+      `Input 'github-token' is empty: ${inputs.mode} mode needs a token to ${purpose}`
+    );
+  }
+  return inputs.githubToken;
+}
+
 // src/modes/write.ts
 import { lstatSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
 import path14 from "node:path";
@@ -34151,7 +34165,7 @@ async function reviewMode(inputs) {
   const { eventName, payload } = readEvent();
   const trigger = reviewTrigger(eventName, payload, { prNumberInput: inputs.prNumber });
   if (!trigger.run) return skipped(trigger.reason);
-  const gh = createGitHub(requireToken(inputs));
+  const gh = createGitHub(requireToken(inputs, "read and comment on the pull request"));
   const repo = repoFromEnv();
   if (trigger.commentId !== void 0 && !await requireWritePermission(gh, repo, trigger.actor)) {
     return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
@@ -34517,33 +34531,13 @@ function annotateFindings(findings, redact) {
     else notice(redact(finding.body), properties);
   }
 }
-function skipped(reason) {
-  info(`Skipping: ${reason}`);
-  return { outputs: { conclusion: "skipped" } };
-}
-function requireToken(inputs) {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: review mode needs a token to read and comment on the pull request"
-    );
-  }
-  return inputs.githubToken;
-}
 
 // src/modes/write.ts
 var WRITER_TOOLS = ["Read", "Edit", "Write", "Glob", "Grep"];
 async function writeMode(inputs) {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: write mode needs a token to open the pull request"
-    );
-  }
   const bot = botSender(readEvent().payload);
-  if (bot) {
-    info(`Skipping: the event was sent by a bot (${bot})`);
-    return { outputs: { conclusion: "skipped", "pr-operation": "none" } };
-  }
-  const gh = createGitHub(inputs.githubToken);
+  if (bot) return skipped(`the event was sent by a bot (${bot})`, { "pr-operation": "none" });
+  const gh = createGitHub(requireToken(inputs, "open the pull request"));
   return (await writeChanges(inputs, gh, repoFromEnv())).outcome;
 }
 async function writeChanges(inputs, gh, repo, agent) {
@@ -34849,11 +34843,11 @@ function filesHoldingSecrets(root, files, secrets) {
 async function addressMode(inputs) {
   const { eventName, payload } = readEvent();
   const trigger = addressTrigger(eventName, payload, { prNumberInput: inputs.prNumber });
-  if (!trigger.run) return skipped2(trigger.reason);
-  const gh = createGitHub(requireToken2(inputs));
+  if (!trigger.run) return skipped(trigger.reason, SKIPPED_OUTPUTS);
+  const gh = createGitHub(requireToken(inputs, "read and answer the review threads"));
   const repo = repoFromEnv();
   if (trigger.source === "command" && !await requireWritePermission(gh, repo, trigger.actor)) {
-    return skipped2(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
+    return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`);
   }
   const round = await addressPullRequest(inputs, gh, repo, trigger.prNumber, {
     // Only a chain of Tandem's own reviews needs a bound; a person asking again is fine.
@@ -35186,13 +35180,9 @@ var SKIPPED_OUTPUTS = {
   "commit-sha": "",
   "verify-result": "none"
 };
-function skipped2(reason) {
-  info(`Skipping: ${reason}`);
-  return { outputs: { ...SKIPPED_OUTPUTS } };
-}
 function nothingToDo(reason) {
   return {
-    outcome: skipped2(reason),
+    outcome: skipped(reason, SKIPPED_OUTPUTS),
     resumed: false,
     addressed: 0,
     resolved: 0,
@@ -35202,14 +35192,6 @@ function nothingToDo(reason) {
     verify: NO_VERIFY,
     costUsd: 0
   };
-}
-function requireToken2(inputs) {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: address mode needs a token to read and answer the review threads"
-    );
-  }
-  return inputs.githubToken;
 }
 
 // src/pair/rounds.ts
@@ -35264,25 +35246,16 @@ function renderRounds(input) {
 
 // src/modes/pair.ts
 async function pairMode(inputs) {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: pair mode needs a token to open and review the PR"
-    );
-  }
   const { eventName, payload } = readEvent();
   const bot = botSender(payload);
-  if (bot) {
-    info(`Skipping: the event was sent by a bot (${bot})`);
-    return { outputs: { conclusion: "skipped" } };
-  }
+  if (bot) return skipped(`the event was sent by a bot (${bot})`);
   const sender = payload.sender;
-  const gh = createGitHub(inputs.githubToken);
+  const gh = createGitHub(requireToken(inputs, "open and review the pull request"));
   const repo = repoFromEnv();
   if (!SELF_STARTED.includes(eventName)) {
     const actor = typeof sender?.login === "string" ? sender.login : "";
     if (!actor || !await requireWritePermission(gh, repo, actor)) {
-      info(`Skipping: @${actor || "unknown"} does not have write permission`);
-      return { outputs: { conclusion: "skipped" } };
+      return skipped(`@${actor || "unknown"} does not have write permission`);
     }
   }
   const agent = await prepareAgent(inputs);

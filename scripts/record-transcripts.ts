@@ -2,6 +2,7 @@
 // scenario, played against the scripted API. Run: npx tsx scripts/record-transcripts.ts [name…]
 // Each scenario also asserts the exit code and result subtype, so a CLI upgrade that changes
 // behaviour fails here loudly instead of quietly rewriting what the parsers are tested on.
+import { REVIEW_SCHEMA } from '../src/review/findings.js'
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startScriptedApi, type Script } from '../__tests__/harness/anthropic-api.js'
@@ -10,32 +11,6 @@ import { makeTempDir, runClaude, type ClaudeRun } from '../__tests__/harness/cla
 const OUT_DIR = path.join(import.meta.dirname, '..', '__tests__', 'fixtures', 'transcripts')
 const CWD_PLACEHOLDER = '/tmp/tandem-fixture'
 const HOME_PLACEHOLDER = '/tmp/tandem-fixture-home'
-
-const REVIEW_SCHEMA = {
-  type: 'object',
-  required: ['summary', 'verdict', 'findings'],
-  properties: {
-    summary: { type: 'string' },
-    verdict: { enum: ['approve', 'comment', 'request_changes'] },
-    findings: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['path', 'line', 'severity', 'title', 'body'],
-        properties: {
-          path: { type: 'string' },
-          line: { type: 'integer', minimum: 1 },
-          start_line: { type: 'integer', minimum: 1 },
-          side: { enum: ['RIGHT', 'LEFT'] },
-          severity: { enum: ['critical', 'major', 'minor', 'nit'] },
-          title: { type: 'string' },
-          body: { type: 'string' },
-          suggestion: { type: 'string' }
-        }
-      }
-    }
-  }
-}
 
 interface Scenario {
   name: string

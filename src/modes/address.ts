@@ -47,18 +47,16 @@ import { workflowChanges } from '../git/workflow-paths.js'
 import type { Inputs } from '../inputs.js'
 import { renderVerify } from '../write/render.js'
 import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
-import type { ModeOutcome } from './outcome.js'
+import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { WRITER_TOOLS } from './write.js'
-
-/** The writer's tools when `allowed-tools` is empty: files only, no shell. */
 
 /** `address`: unresolved review threads → writer → one commit on the PR branch → replies. */
 export async function addressMode(inputs: Inputs): Promise<ModeOutcome> {
   const { eventName, payload } = readEvent()
   const trigger = addressTrigger(eventName, payload, { prNumberInput: inputs.prNumber })
-  if (!trigger.run) return skipped(trigger.reason)
+  if (!trigger.run) return skipped(trigger.reason, SKIPPED_OUTPUTS)
 
-  const gh = createGitHub(requireToken(inputs))
+  const gh = createGitHub(requireToken(inputs, 'read and answer the review threads'))
   const repo = repoFromEnv()
   if (trigger.source === 'command' && !(await requireWritePermission(gh, repo, trigger.actor))) {
     return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`)
@@ -518,14 +516,9 @@ const SKIPPED_OUTPUTS = {
   'verify-result': 'none'
 }
 
-function skipped(reason: string): ModeOutcome {
-  core.info(`Skipping: ${reason}`)
-  return { outputs: { ...SKIPPED_OUTPUTS } }
-}
-
 function nothingToDo(reason: string): AddressRound {
   return {
-    outcome: skipped(reason),
+    outcome: skipped(reason, SKIPPED_OUTPUTS),
     resumed: false,
     addressed: 0,
     resolved: 0,
@@ -535,13 +528,4 @@ function nothingToDo(reason: string): AddressRound {
     verify: NO_VERIFY,
     costUsd: 0
   }
-}
-
-function requireToken(inputs: Inputs): string {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: address mode needs a token to read and answer the review threads"
-    )
-  }
-  return inputs.githubToken
 }

@@ -15,7 +15,7 @@ import { withCredentialsHidden } from '../git/credentials.js'
 import type { Finding } from '../review/findings.js'
 import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
 import { addressPullRequest } from './address.js'
-import type { ModeOutcome } from './outcome.js'
+import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { reviewPullRequest } from './review.js'
 import { writeChanges } from './write.js'
 
@@ -24,28 +24,19 @@ import { writeChanges } from './write.js'
  * has no blocking findings and the checks pass, or `max-rounds`, or the budget is spent.
  */
 export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: pair mode needs a token to open and review the PR"
-    )
-  }
   // Tandem's own commits, reviews and comments must never start another loop.
   const { eventName, payload } = readEvent()
   const bot = botSender(payload)
-  if (bot) {
-    core.info(`Skipping: the event was sent by a bot (${bot})`)
-    return { outputs: { conclusion: 'skipped' } }
-  }
+  if (bot) return skipped(`the event was sent by a bot (${bot})`)
   const sender = payload.sender as { login?: unknown } | undefined
-  const gh = createGitHub(inputs.githubToken)
+  const gh = createGitHub(requireToken(inputs, 'open and review the pull request'))
   const repo = repoFromEnv()
   // Anything but a maintainer's own schedule or dispatch was started by someone: the writer
   // holds secrets and pushes, so that someone needs write permission.
   if (!SELF_STARTED.includes(eventName)) {
     const actor = typeof sender?.login === 'string' ? sender.login : ''
     if (!actor || !(await requireWritePermission(gh, repo, actor))) {
-      core.info(`Skipping: @${actor || 'unknown'} does not have write permission`)
-      return { outputs: { conclusion: 'skipped' } }
+      return skipped(`@${actor || 'unknown'} does not have write permission`)
     }
   }
   const agent = await prepareAgent(inputs)

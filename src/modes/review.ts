@@ -45,7 +45,7 @@ import {
   renderReviewBody,
   renderSummaryComment
 } from '../review/render.js'
-import type { ModeOutcome } from './outcome.js'
+import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 
 // Read-only: the reviewer looks, it never changes the checkout.
 export const REVIEWER_TOOLS = [
@@ -70,7 +70,7 @@ export async function reviewMode(inputs: Inputs): Promise<ModeOutcome> {
   const trigger = reviewTrigger(eventName, payload, { prNumberInput: inputs.prNumber })
   if (!trigger.run) return skipped(trigger.reason)
 
-  const gh = createGitHub(requireToken(inputs))
+  const gh = createGitHub(requireToken(inputs, 'read and comment on the pull request'))
   const repo = repoFromEnv()
   if (trigger.commentId !== undefined && !(await requireWritePermission(gh, repo, trigger.actor))) {
     return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`)
@@ -572,18 +572,4 @@ function annotateFindings(findings: Finding[], redact: (text: string) => string)
     if (atOrAbove(finding.severity, 'major')) core.warning(redact(finding.body), properties)
     else core.notice(redact(finding.body), properties)
   }
-}
-
-function skipped(reason: string): ModeOutcome {
-  core.info(`Skipping: ${reason}`)
-  return { outputs: { conclusion: 'skipped' } }
-}
-
-function requireToken(inputs: Inputs): string {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: review mode needs a token to read and comment on the pull request"
-    )
-  }
-  return inputs.githubToken
 }

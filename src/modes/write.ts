@@ -53,7 +53,7 @@ import {
 } from '../write/report.js'
 import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
 import { botSender, readEvent } from '../github/event.js'
-import type { ModeOutcome } from './outcome.js'
+import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { reviewPullRequest, type ReviewRound } from './review.js'
 
 /** The writer's tools when `allowed-tools` is empty: files only, no shell. */
@@ -82,18 +82,10 @@ export interface WriteResult {
 
 /** `write`: the writer session → commit → push a branch → ONE pull request, created or updated. */
 export async function writeMode(inputs: Inputs): Promise<ModeOutcome> {
-  if (!inputs.githubToken) {
-    throw new Error(
-      "Input 'github-token' is empty: write mode needs a token to open the pull request"
-    )
-  }
   // Tandem's own pushes and comments must never start another run.
   const bot = botSender(readEvent().payload)
-  if (bot) {
-    core.info(`Skipping: the event was sent by a bot (${bot})`)
-    return { outputs: { conclusion: 'skipped', 'pr-operation': 'none' } }
-  }
-  const gh = createGitHub(inputs.githubToken)
+  if (bot) return skipped(`the event was sent by a bot (${bot})`, { 'pr-operation': 'none' })
+  const gh = createGitHub(requireToken(inputs, 'open the pull request'))
   return (await writeChanges(inputs, gh, repoFromEnv())).outcome
 }
 
