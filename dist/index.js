@@ -34751,7 +34751,7 @@ async function finishWrite(session, facts, end) {
 }
 async function commitAndPush(cwd, facts, message, author) {
   await checkoutBranchHere(cwd, facts.branch);
-  const sha = await commitAll(cwd, { message, author });
+  const sha = await commitAll(cwd, { message: withWriteTrailer(message, facts.branch), author });
   if (!sha) throw new Error("git found nothing to commit although the working tree had changes");
   const remote = await remoteBranchSha(cwd, facts.branch);
   if (remote !== void 0 && (await hasCommit(cwd, remote) || await fetchRemoteBranch(cwd, facts.branch))) {
@@ -34761,6 +34761,11 @@ async function commitAndPush(cwd, facts, message, author) {
       facts.commitSha = remote;
       info(`origin/${facts.branch} already holds this tree at ${remote}: nothing to push`);
       return;
+    }
+    if (!hasWriteTrailer(await commitMessageOf(cwd, remote), facts.branch)) {
+      throw new Error(
+        `origin/${facts.branch} has commits that write mode did not make (its tip ${remote}): not overwriting them. Use address mode to build on that pull request, or another branch.`
+      );
     }
   }
   try {
@@ -34778,6 +34783,19 @@ The token cannot push workflow changes: GITHUB_TOKEN never can. Pass a GitHub Ap
   facts.commitSha = sha;
   facts.pushed = true;
   info(`Pushed ${sha} to ${facts.branch}${remote ? ` (was ${remote})` : ""}`);
+}
+var WRITE_TRAILER = "Tandem-Write:";
+function withWriteTrailer(message, branch) {
+  return `${message.trimEnd()}
+
+${WRITE_TRAILER} ${branch}
+`;
+}
+function hasWriteTrailer(message, branch) {
+  return message.split("\n").some((line) => line.trim() === `${WRITE_TRAILER} ${branch}`);
+}
+async function commitMessageOf(cwd, sha) {
+  return (await git(cwd, ["log", "-1", "--format=%B", sha], { allowFailure: true })).stdout;
 }
 async function upsertPullRequest(gh, repo, want) {
   const existing = await findOpenPullRequestByHead(gh, repo, want.branch);

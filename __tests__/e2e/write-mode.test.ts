@@ -243,6 +243,27 @@ describe('write mode through dist/index.js', () => {
     expect(writes()).toEqual(['PATCH pulls/update'])
   })
 
+  it('never force-pushes away commits someone added to its branch since', async () => {
+    const first = await write({})
+    expectOk(first)
+    const branch = first.outputs.branch!
+    // A person (or address mode) pushes a fix onto Tandem's branch.
+    const other = path.join(tmp.path, 'other')
+    git(tmp.path, ['clone', '--quiet', '--branch', branch, repo.remote, other])
+    writeFileSync(path.join(other, 'FIX.md'), 'a fix\n')
+    git(other, ['add', 'FIX.md'])
+    git(other, ['commit', '--quiet', '-m', 'fix by hand'])
+    git(other, ['push', '--quiet', 'origin', branch])
+    const fixed = remoteSha(branch)
+    // The same task again, with a different result: it must not replace the branch.
+    git(repo.workspace, ['checkout', '--quiet', 'main'])
+    const again = await write({ replies: writerReplies({ greet: 'see you' }) })
+    expectFailed(again)
+    expect(again.log).toContain('has commits that write mode did not make')
+    expect(remoteSha(branch)).toBe(fixed)
+    gh.assertClean()
+  })
+
   it('commits as commit-author when one is given', async () => {
     const run = await write({ inputs: { 'commit-author': 'Tandem Bot <tandem@example.com>' } })
     expectOk(run)

@@ -367,7 +367,7 @@ async function commitAndPush(
   author: GitIdentity | undefined
 ): Promise<void> {
   await checkoutBranchHere(cwd, facts.branch)
-  const sha = await commitAll(cwd, { message, author })
+  const sha = await commitAll(cwd, { message: withWriteTrailer(message, facts.branch), author })
   if (!sha) throw new Error('git found nothing to commit although the working tree had changes')
   const remote = await remoteBranchSha(cwd, facts.branch)
   if (
@@ -380,6 +380,14 @@ async function commitAndPush(
       facts.commitSha = remote
       core.info(`origin/${facts.branch} already holds this tree at ${remote}: nothing to push`)
       return
+    }
+    // The branch is Tandem's to replace only while its tip is write mode's own commit: fixes
+    // pushed since (by address mode or a person) must never be force-pushed away.
+    if (!hasWriteTrailer(await commitMessageOf(cwd, remote), facts.branch)) {
+      throw new Error(
+        `origin/${facts.branch} has commits that write mode did not make (its tip ${remote}): ` +
+          'not overwriting them. Use address mode to build on that pull request, or another branch.'
+      )
     }
   }
   // The lease: replace the branch only if it is still where we just saw it (or still absent).
@@ -400,6 +408,20 @@ async function commitAndPush(
   facts.commitSha = sha
   facts.pushed = true
   core.info(`Pushed ${sha} to ${facts.branch}${remote ? ` (was ${remote})` : ''}`)
+}
+
+const WRITE_TRAILER = 'Tandem-Write:'
+
+function withWriteTrailer(message: string, branch: string): string {
+  return `${message.trimEnd()}\n\n${WRITE_TRAILER} ${branch}\n`
+}
+
+function hasWriteTrailer(message: string, branch: string): boolean {
+  return message.split('\n').some(line => line.trim() === `${WRITE_TRAILER} ${branch}`)
+}
+
+async function commitMessageOf(cwd: string, sha: string): Promise<string> {
+  return (await git(cwd, ['log', '-1', '--format=%B', sha], { allowFailure: true })).stdout
 }
 
 async function upsertPullRequest(
