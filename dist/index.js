@@ -32883,10 +32883,10 @@ function readCheckoutFile(cwd, relative2) {
 }
 
 // src/git/workflow-paths.ts
-var WORKFLOWS_DIR = ".github/workflows";
+var GATED_DIRS = [".github/workflows", ".github/actions"];
 function isWorkflowPath(path15) {
   const p = path15.replace(/^\.\/+/, "").toLowerCase();
-  return p === ".github" || p === WORKFLOWS_DIR || p.startsWith(`${WORKFLOWS_DIR}/`);
+  return p === ".github" || GATED_DIRS.some((dir) => p === dir || p.startsWith(`${dir}/`));
 }
 function workflowChanges(entries) {
   const found = /* @__PURE__ */ new Set();

@@ -10,6 +10,12 @@ describe('isWorkflowPath', () => {
     expect(isWorkflowPath('./.github/workflows/ci.yml')).toBe(true)
   })
 
+  it('matches local actions, which workflows run with the same secrets', () => {
+    expect(isWorkflowPath('.github/actions/setup/action.yml')).toBe(true)
+    expect(isWorkflowPath('.github/actions')).toBe(true)
+    expect(isWorkflowPath('.github/actions-old/x.yml')).toBe(false)
+  })
+
   it('matches the directory itself and .github replaced by a file or symlink', () => {
     expect(isWorkflowPath('.github/workflows')).toBe(true)
     expect(isWorkflowPath('.github')).toBe(true)
