@@ -32288,6 +32288,31 @@ function quotePath(name) {
   }
   return escaped ? `"${out}"` : name;
 }
+async function listReviewComments(gh, repo, number) {
+  const comments = await gh.paginate(gh.rest.pulls.listReviewComments, {
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: number,
+    per_page: 100
+  });
+  return comments.map((c) => ({
+    id: c.id,
+    nodeId: c.node_id,
+    body: c.body,
+    author: c.user?.login,
+    authorIsBot: c.user ? isBot(c.user) : false,
+    path: c.path,
+    line: c.line ?? null,
+    startLine: c.start_line ?? null,
+    side: c.side,
+    originalLine: c.original_line,
+    inReplyToId: c.in_reply_to_id,
+    reviewId: c.pull_request_review_id,
+    commitId: c.commit_id,
+    htmlUrl: c.html_url,
+    createdAt: c.created_at
+  }));
+}
 async function listIssueComments(gh, repo, number) {
   const comments = await gh.paginate(gh.rest.issues.listComments, {
     owner: repo.owner,
@@ -33959,15 +33984,23 @@ ${runMarker}`;
     }
   }
   warning(`GitHub refused the review (${rejection.message}); looking for the cause`);
-  if (!await accepts(gh, repo, prNumber, review.commitId, [])) {
-    await deleteOwnPendingReviews(gh, repo, prNumber);
+  let refused;
+  try {
     if (!await accepts(gh, repo, prNumber, review.commitId, [])) {
-      throw new Error(
-        `GitHub refuses any review on commit ${review.commitId} of #${prNumber} (has the head moved?)`
-      );
+      await deleteOwnPendingReviews(gh, repo, prNumber);
+      if (!await accepts(gh, repo, prNumber, review.commitId, [])) {
+        throw new Error(
+          `GitHub refuses any review on commit ${review.commitId} of #${prNumber} (has the head moved?)`
+        );
+      }
     }
+    refused = await findRefused(gh, repo, prNumber, review.commitId, review.inline);
+  } catch (error2) {
+    warning(
+      `Could not find the refused comments (${error2.message}); posting every finding in the body`
+    );
+    refused = review.inline;
   }
-  const refused = await findRefused(gh, repo, prNumber, review.commitId, review.inline);
   const accepted = review.inline.filter((item) => !refused.includes(item));
   const moved = refused.map((item) => ({
     finding: item.finding,
@@ -34199,6 +34232,7 @@ async function reviewPullRequest(inputs, gh, repo, prNumber) {
   const redact = (text2) => redactSecrets(text2, secrets);
   let published;
   let readOnly = false;
+  let publishFailure;
   try {
     published = await group(
       "Publishing the review",
@@ -34215,17 +34249,21 @@ async function reviewPullRequest(inputs, gh, repo, prNumber) {
       })
     );
   } catch (error2) {
-    if (!isReadOnly(error2)) throw error2;
     readOnly = true;
-    warning(
-      `The token cannot write to pull request #${pr.number} (${error2.message}); this is what a pull request from a fork gets. The review is in the job summary and annotations.`
-    );
+    if (isReadOnly(error2)) {
+      warning(
+        `The token cannot write to pull request #${pr.number} (${error2.message}); this is what a pull request from a fork gets. The review is in the job summary and annotations.`
+      );
+    } else {
+      publishFailure = `Publishing the review failed: ${error2.message}. Every finding is in the job summary and annotations.`;
+      error(publishFailure);
+    }
     annotateFindings(review.findings, redact);
     published = {
       reviewId: void 0,
       inlineCount: 0,
       summaryCommentId: void 0,
-      placement: new Map(review.findings.map((f) => [f, "job summary (read-only token)"]))
+      placement: new Map(review.findings.map((f) => [f, "job summary only"]))
     };
   }
   if (!readOnly && toResolve.length > 0) {
@@ -34247,7 +34285,7 @@ ${redact(
       unanchored: review.findings.map((finding) => ({
         finding,
         fingerprint: fingerprint(finding),
-        reason: "read-only token: not posted"
+        reason: "not posted to the pull request"
       }))
     })
   )}
@@ -34268,7 +34306,7 @@ ${redact(
       "inline-comments": String(published.inlineCount),
       "summary-comment-id": published.summaryCommentId ? String(published.summaryCommentId) : ""
     },
-    failure: failing.length > 0 ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)` : void 0
+    failure: publishFailure ?? (failing.length > 0 ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)` : void 0)
   };
   const openFingerprints = /* @__PURE__ */ new Set([
     ...context3.threads.filter((thread) => !thread.isResolved && !toResolve.includes(thread)).flatMap((thread) => readFingerprints(thread.comments[0]?.body ?? "")),
@@ -34290,12 +34328,22 @@ async function readReviewContext(gh, repo, pr, inputs) {
   const summary2 = (await listIssueComments(gh, repo, pr.number)).find(
     (c) => c.authorIsBot && c.body.includes(SUMMARY_MARKER)
   );
-  const threads = (await listReviewThreads(gh, repo, pr.number)).filter(
-    (thread) => thread.comments[0]?.authorIsBot === true
-  );
+  let threads = [];
+  let threadFingerprints;
+  try {
+    threads = (await listReviewThreads(gh, repo, pr.number)).filter(
+      (thread) => thread.comments[0]?.authorIsBot === true
+    );
+    threadFingerprints = threads.flatMap((t) => readFingerprints(t.comments[0]?.body ?? ""));
+  } catch (error2) {
+    warning(
+      `Could not read review threads (${error2.message}); using review comments`
+    );
+    threadFingerprints = (await listReviewComments(gh, repo, pr.number)).filter((comment) => comment.authorIsBot).flatMap((comment) => readFingerprints(comment.body));
+  }
   const postedFingerprints = /* @__PURE__ */ new Set([
     ...readFingerprints(summary2?.body ?? ""),
-    ...threads.flatMap((thread) => readFingerprints(thread.comments[0]?.body ?? ""))
+    ...threadFingerprints
   ]);
   let reviewDiff = fullDiff;
   let sinceSha;
@@ -34502,7 +34550,14 @@ function carriedMarkers(previous, current) {
   return extra.length > 0 ? extra.map((fp) => `<!-- tandem:finding fp=${fp} -->`).join("\n") + "\n" : "";
 }
 async function dismissStaleChangeRequests(gh, repo, pr) {
-  for (const earlier of await listReviews(gh, repo, pr.number)) {
+  let earlierReviews;
+  try {
+    earlierReviews = await listReviews(gh, repo, pr.number);
+  } catch (error2) {
+    warning(`Could not list earlier reviews: ${error2.message}`);
+    return;
+  }
+  for (const earlier of earlierReviews) {
     if (earlier.state !== "CHANGES_REQUESTED" || !earlier.body.includes(REVIEW_MARKER)) continue;
     if (!isBot({ login: earlier.author })) continue;
     try {

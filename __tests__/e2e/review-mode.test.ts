@@ -465,6 +465,29 @@ describe('review mode through dist/index.js', () => {
     expect(gh.reviews(OWNER, REPO, 8)).toHaveLength(0)
   })
 
+  it('without GraphQL, review comments still tell what is already posted: nothing twice', async () => {
+    gh.failNext('graphql', { status: 404, count: 20 })
+    expect((await review({})).exitCode).toBe(0)
+    const second = await review({})
+    expect(second.exitCode).toBe(0)
+    expect(second.log).toContain('::warning::Could not read review threads')
+    expect(gh.reviewComments(OWNER, REPO, PR)).toHaveLength(4)
+    expect(gh.reviews(OWNER, REPO, PR)).toHaveLength(1)
+  })
+
+  it('when publishing fails for good, every finding is still in the job summary, and the step fails', async () => {
+    gh.failNext('pulls/create-review', { status: 422, count: 100 })
+    const run = await review({})
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toContain('::error::Publishing the review failed')
+    for (const f of FINDINGS) expect(run.summary).toContain(f.title)
+    expect(run.summary).toContain('This runs arbitrary code.')
+    expect(run.log).toContain(
+      '::warning title=[critical] eval of user input,file=src/calc.ts,line=5'
+    )
+    gh.clearLog()
+  })
+
   it('skips events sent by bots', async () => {
     const run = await review({
       event: pullRequestEvent({ sender: { login: 'dependabot[bot]', type: 'Bot' } })

@@ -13,6 +13,7 @@ import {
   filesToUnifiedDiff,
   upsertStickyComment,
   dismissReview,
+  listReviewComments,
   listReviews,
   type IssueComment,
   type PullRequest
@@ -127,6 +128,7 @@ export async function reviewPullRequest(
 
   let published: Published
   let readOnly = false
+  let publishFailure: string | undefined
   try {
     published = await core.group('Publishing the review', () =>
       publish(gh, repo, pr, {
@@ -142,19 +144,24 @@ export async function reviewPullRequest(
       })
     )
   } catch (error) {
-    // A PR from a fork gets a read-only GITHUB_TOKEN: the review goes to this run instead.
-    if (!isReadOnly(error)) throw error
+    // A PR from a fork gets a read-only GITHUB_TOKEN: the review goes to this run instead. Any
+    // other failure to publish fails the step — after the review is kept here all the same.
     readOnly = true
-    core.warning(
-      `The token cannot write to pull request #${pr.number} (${(error as Error).message}); this is ` +
-        'what a pull request from a fork gets. The review is in the job summary and annotations.'
-    )
+    if (isReadOnly(error)) {
+      core.warning(
+        `The token cannot write to pull request #${pr.number} (${(error as Error).message}); this ` +
+          'is what a pull request from a fork gets. The review is in the job summary and annotations.'
+      )
+    } else {
+      publishFailure = `Publishing the review failed: ${(error as Error).message}. Every finding is in the job summary and annotations.`
+      core.error(publishFailure)
+    }
     annotateFindings(review.findings, redact)
     published = {
       reviewId: undefined,
       inlineCount: 0,
       summaryCommentId: undefined,
-      placement: new Map(review.findings.map(f => [f, 'job summary (read-only token)']))
+      placement: new Map(review.findings.map(f => [f, 'job summary only']))
     }
   }
   if (!readOnly && toResolve.length > 0) {
@@ -178,7 +185,7 @@ export async function reviewPullRequest(
           unanchored: review.findings.map(finding => ({
             finding,
             fingerprint: fingerprint(finding),
-            reason: 'read-only token: not posted'
+            reason: 'not posted to the pull request'
           }))
         })
       )}\n`
@@ -205,9 +212,10 @@ export async function reviewPullRequest(
       'summary-comment-id': published.summaryCommentId ? String(published.summaryCommentId) : ''
     },
     failure:
-      failing.length > 0
+      publishFailure ??
+      (failing.length > 0
         ? `${failing.length} finding(s) at or above '${inputs.failOn}' (fail-on)`
-        : undefined
+        : undefined)
   }
   // Blocking findings with no open thread (listed off the diff, or on a thread resolved
   // earlier) are invisible to `address`: pair hands them to the writer directly.
@@ -254,12 +262,26 @@ async function readReviewContext(
   const summary = (await listIssueComments(gh, repo, pr.number)).find(
     c => c.authorIsBot && c.body.includes(SUMMARY_MARKER)
   )
-  const threads = (await listReviewThreads(gh, repo, pr.number)).filter(
-    thread => thread.comments[0]?.authorIsBot === true
-  )
+  let threads: ReviewThread[] = []
+  let threadFingerprints: string[]
+  try {
+    threads = (await listReviewThreads(gh, repo, pr.number)).filter(
+      thread => thread.comments[0]?.authorIsBot === true
+    )
+    threadFingerprints = threads.flatMap(t => readFingerprints(t.comments[0]?.body ?? ''))
+  } catch (error) {
+    // Without GraphQL (a GitHub Enterprise proxy, a token without it) nothing is resolved, but
+    // the REST comments still say what was posted, so nothing is posted twice.
+    core.warning(
+      `Could not read review threads (${(error as Error).message}); using review comments`
+    )
+    threadFingerprints = (await listReviewComments(gh, repo, pr.number))
+      .filter(comment => comment.authorIsBot)
+      .flatMap(comment => readFingerprints(comment.body))
+  }
   const postedFingerprints = new Set<string>([
     ...readFingerprints(summary?.body ?? ''),
-    ...threads.flatMap(thread => readFingerprints(thread.comments[0]?.body ?? ''))
+    ...threadFingerprints
   ])
 
   let reviewDiff = fullDiff
@@ -542,7 +564,14 @@ function carriedMarkers(previous: string[], current: string[]): string {
  * are gone: it is dismissed once a review no longer requests changes.
  */
 async function dismissStaleChangeRequests(gh: GitHub, repo: Repo, pr: PullRequest): Promise<void> {
-  for (const earlier of await listReviews(gh, repo, pr.number)) {
+  let earlierReviews: Awaited<ReturnType<typeof listReviews>>
+  try {
+    earlierReviews = await listReviews(gh, repo, pr.number)
+  } catch (error) {
+    core.warning(`Could not list earlier reviews: ${(error as Error).message}`)
+    return
+  }
+  for (const earlier of earlierReviews) {
     if (earlier.state !== 'CHANGES_REQUESTED' || !earlier.body.includes(REVIEW_MARKER)) continue
     if (!isBot({ login: earlier.author })) continue
     try {

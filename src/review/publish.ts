@@ -104,16 +104,26 @@ export async function postReview(
     }
   }
   core.warning(`GitHub refused the review (${rejection.message}); looking for the cause`)
-  if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
-    // Not the comments: most likely a pending review of ours left by an earlier, broken run.
-    await deleteOwnPendingReviews(gh, repo, prNumber)
+  let refused: InlineFinding[]
+  try {
     if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
-      throw new Error(
-        `GitHub refuses any review on commit ${review.commitId} of #${prNumber} (has the head moved?)`
-      )
+      // Not the comments: most likely a pending review of ours left by an earlier, broken run.
+      await deleteOwnPendingReviews(gh, repo, prNumber)
+      if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
+        throw new Error(
+          `GitHub refuses any review on commit ${review.commitId} of #${prNumber} (has the head moved?)`
+        )
+      }
     }
+    refused = await findRefused(gh, repo, prNumber, review.commitId, review.inline)
+  } catch (error) {
+    // Whatever stopped the search (pending reviews unsupported, the head moved): every finding
+    // still lands, all of them in the body.
+    core.warning(
+      `Could not find the refused comments (${(error as Error).message}); posting every finding in the body`
+    )
+    refused = review.inline
   }
-  const refused = await findRefused(gh, repo, prNumber, review.commitId, review.inline)
   const accepted = review.inline.filter(item => !refused.includes(item))
   const moved = refused.map(item => ({
     finding: item.finding,
