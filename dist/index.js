@@ -26434,7 +26434,7 @@ async function runSession(request2) {
       timedOut,
       durationMs: Date.now() - started,
       executionFile: request2.executionFile,
-      requireStructuredOutput: request2.jsonSchema !== void 0,
+      requireStructuredOutput: request2.jsonSchema !== void 0 && !request2.structuredOutputOptional,
       stderrTail,
       spawnError
     });
@@ -34642,7 +34642,9 @@ async function writeChanges(inputs, gh, repo, agent) {
     prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
     permissionMode: "dontAsk",
-    jsonSchema: WRITER_REPORT_SCHEMA
+    jsonSchema: WRITER_REPORT_SCHEMA,
+    // The edits are the work; a writer that edits and then just says so has still succeeded.
+    structuredOutputOptional: true
   });
   for (const denial of session.denials) {
     warning(`The writer was denied ${denial.tool} ${denial.input}`.trim());
@@ -34998,6 +35000,7 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
     permissionMode: "dontAsk",
     jsonSchema: ADDRESS_ANSWER_SCHEMA,
+    structuredOutputOptional: true,
     // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
     settingSources: pr.isFork ? "user" : void 0,
     resumeSessionId: resumed ? wanted : void 0
@@ -35024,9 +35027,17 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
       `The writer session ended with '${session.conclusion}'` + (session.errors.length > 0 ? `: ${session.errors.join("; ")}` : "") + "; nothing was committed, pushed or posted"
     );
   }
+  let answer = session.structuredOutput;
+  if (answer === void 0 && (await statusEntries(cwd)).length > 0) {
+    warning(
+      "The writer changed files but gave no per-thread answer: each thread gets the change"
+    );
+    const reply = session.result?.trim() ? session.result.trim().slice(0, 2e3) : "Addressed.";
+    answer = { threads: selected.map((t) => ({ id: t.thread.id, status: "fixed", reply })) };
+  }
   try {
     const check = checkAnswers(
-      session.structuredOutput,
+      answer,
       selected.map((t) => t.thread.id)
     );
     facts.answers = check.answers;

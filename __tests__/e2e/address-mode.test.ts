@@ -264,6 +264,21 @@ async function humanComment(token: string, line: number, body: string): Promise<
 }
 
 describe('address mode through dist/index.js', () => {
+  it('a writer that edits but gives no per-thread answer: the change answers every thread', async () => {
+    await review()
+    const ids = threadIds()
+    const replies = fixBoth(ids)
+    replies[replies.length - 1] = { text: 'Both fixed.' }
+    const { run } = await runMode('address', addressScript(replies), {
+      inputs: { 'pr-number': String(PR) }
+    })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ 'threads-addressed': '2', 'threads-resolved': '2' })
+    expect(answers()).toHaveLength(2)
+    expect(gh.threads(OWNER, REPO, PR).every(t => t.isResolved)).toBe(true)
+    gh.assertClean()
+  })
+
   it("turns Tandem's two threads into ONE pushed commit, two replies and two resolved threads", async () => {
     await review()
     const ids = threadIds()

@@ -264,6 +264,17 @@ describe('write mode through dist/index.js', () => {
     gh.assertClean()
   })
 
+  it('a writer that edits and ends in plain text (no report) still gets its PR', async () => {
+    const replies = writerReplies()
+    replies[replies.length - 1] = { text: 'Done: greet says goodbye, farewell added.' }
+    const run = await write({ replies })
+    expectOk(run)
+    expect(run.outputs['pr-operation']).toBe('created')
+    expect(remoteFile(run.outputs.branch!, 'src/greet.ts')).toBe(GREET_AFTER)
+    expect(run.log).toContain('The writer did not report what it changed')
+    gh.assertClean()
+  })
+
   it('commits as commit-author when one is given', async () => {
     const run = await write({ inputs: { 'commit-author': 'Tandem Bot <tandem@example.com>' } })
     expectOk(run)

@@ -65,6 +65,8 @@ export interface SessionTask {
   allowedTools: string[]
   permissionMode: 'dontAsk' | 'acceptEdits' | 'default'
   jsonSchema?: object
+  /** The schema asks for a report that is nice to have: a session without it still succeeded. */
+  structuredOutputOptional?: boolean
   settingSources?: string
   resumeSessionId?: string
   appendSystemPrompt?: string

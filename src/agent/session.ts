@@ -24,6 +24,8 @@ export interface SessionRequest extends SessionOptions {
   executionFile: string
   /** A name for the log group, e.g. "reviewer". */
   label: string
+  /** With a JSON schema: a success without structured output still counts as a success. */
+  structuredOutputOptional?: boolean
 }
 
 // After SIGTERM the CLI gets this long to write its last lines before SIGKILL.
@@ -101,7 +103,8 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
       timedOut,
       durationMs: Date.now() - started,
       executionFile: request.executionFile,
-      requireStructuredOutput: request.jsonSchema !== undefined,
+      requireStructuredOutput:
+        request.jsonSchema !== undefined && !request.structuredOutputOptional,
       stderrTail,
       spawnError
     })

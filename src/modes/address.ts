@@ -186,6 +186,7 @@ export async function addressPullRequest(
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
     permissionMode: 'dontAsk',
     jsonSchema: ADDRESS_ANSWER_SCHEMA,
+    structuredOutputOptional: true,
     // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
     settingSources: pr.isFork ? 'user' : undefined,
     resumeSessionId: resumed ? wanted : undefined
@@ -215,9 +216,19 @@ export async function addressPullRequest(
         '; nothing was committed, pushed or posted'
     )
   }
+  let answer = session.structuredOutput
+  if (answer === undefined && (await statusEntries(cwd)).length > 0) {
+    // The edits are there but no per-thread answer: the changes answer every thread, in the
+    // writer's own closing words, rather than being thrown away.
+    core.warning(
+      'The writer changed files but gave no per-thread answer: each thread gets the change'
+    )
+    const reply = session.result?.trim() ? session.result.trim().slice(0, 2000) : 'Addressed.'
+    answer = { threads: selected.map(t => ({ id: t.thread.id, status: 'fixed', reply })) }
+  }
   try {
     const check = checkAnswers(
-      session.structuredOutput,
+      answer,
       selected.map(t => t.thread.id)
     )
     facts.answers = check.answers
