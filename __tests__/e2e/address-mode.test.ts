@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { BASE_CALC, HEAD_CALC } from './calc-pr.js'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
   startScriptedApi,
@@ -23,12 +24,6 @@ const REPO = 'widgets'
 const PR = 7
 const BOT = { login: 'github-actions[bot]', type: 'Bot' }
 
-const BASE_CALC =
-  Array.from({ length: 30 }, (_, i) => `export const v${i + 1} = ${i + 1}`).join('\n') + '\n'
-const HEAD_CALC = BASE_CALC.replace('export const v5 = 5', 'export const v5 = eval(input)').replace(
-  'export const v20 = 20',
-  'export const v20 = 20 / 0'
-)
 const FIXED_CALC = BASE_CALC.replace('export const v5 = 5', 'export const v5 = Number(input)')
 
 const FINDINGS = [

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { BASE_CALC, HEAD_CALC } from './calc-pr.js'
 import { runAction, type ActionRun } from '../harness/action.js'
 import { startScriptedApi, type Reply, type ScriptedApi } from '../harness/anthropic-api.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
@@ -13,14 +14,6 @@ const TOKEN = 'ghs_reviewE2eToken0123456789abcdefABCDEF'
 const OWNER = 'acme'
 const REPO = 'widgets'
 const PR = 7
-
-// 30 numbered lines; the PR changes line 5 and line 20, so the hunks are 2-8 and 17-23.
-const BASE_CALC =
-  Array.from({ length: 30 }, (_, i) => `export const v${i + 1} = ${i + 1}`).join('\n') + '\n'
-const HEAD_CALC = BASE_CALC.replace('export const v5 = 5', 'export const v5 = eval(input)').replace(
-  'export const v20 = 20',
-  'export const v20 = 20 / 0'
-)
 
 const FINDINGS = [
   {
