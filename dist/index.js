@@ -25752,6 +25752,9 @@ function readInputs() {
   }
   return parseInputs(read, process.env);
 }
+function runSecrets(inputs) {
+  return [inputs.githubToken, inputs.anthropicApiKey].filter((v) => Boolean(v));
+}
 
 // src/agent/launch.ts
 import { randomBytes } from "node:crypto";
@@ -26515,7 +26518,7 @@ async function runAgent(agent, task) {
     agent.transcriptDir,
     `${task.label}-${stamp}-${randomBytes(3).toString("hex")}.ndjson`
   );
-  return withCredentialsHidden(
+  const report = await withCredentialsHidden(
     agent.cwd,
     () => runSession({
       ...task,
@@ -26531,6 +26534,10 @@ async function runAgent(agent, task) {
       extraArgs: agent.claudeArgs
     })
   );
+  for (const denial of report.denials) {
+    warning(`Claude Code ${task.label} was denied ${denial.tool} ${denial.input}`.trim());
+  }
+  return report;
 }
 function sessionOutputs(report) {
   return {
@@ -34228,7 +34235,7 @@ async function reviewPullRequest(inputs, gh, repo, prNumber) {
   });
   const standing = [...review.findings, ...openThreadFindings(context3.threads, reported, toResolve)];
   const verdict = verdictFor(standing, inputs.blockingSeverity);
-  const secrets = [inputs.githubToken ?? "", inputs.anthropicApiKey ?? ""];
+  const secrets = runSecrets(inputs);
   const redact = (text2) => redactSecrets(text2, secrets);
   let published;
   let readOnly = false;
@@ -34435,8 +34442,6 @@ async function runReviewer(inputs, pr, context3) {
   } finally {
     await checkout.release();
   }
-  for (const denial of report.denials)
-    warning(`The reviewer was denied ${denial.tool} ${denial.input}`.trim());
   if (report.conclusion !== "success") {
     await appendJobSummary(renderSessionSummary(report, "Tandem \xB7 reviewer session"));
     return {
@@ -34633,7 +34638,7 @@ async function writeChanges(inputs, gh, repo, agent) {
     }
     return { base: base2, topLevel: top.stdout.trim() };
   });
-  const secrets = [inputs.githubToken ?? "", inputs.anthropicApiKey ?? ""];
+  const secrets = runSecrets(inputs);
   const redact = (text2) => redactSecrets(text2, secrets);
   const facts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY };
   const writer = agent ?? await prepareAgent(inputs);
@@ -34646,9 +34651,6 @@ async function writeChanges(inputs, gh, repo, agent) {
     // The edits are the work; a writer that edits and then just says so has still succeeded.
     structuredOutputOptional: true
   });
-  for (const denial of session.denials) {
-    warning(`The writer was denied ${denial.tool} ${denial.input}`.trim());
-  }
   const finish2 = (conclusion, failure) => finishWrite(session, facts, { conclusion, failure });
   if (session.conclusion !== "success") {
     return finish2(
@@ -34965,7 +34967,7 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
     () => pushRefusalFor(gh, repo, pr, cwd)
   );
   if (pushRefusal) warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`);
-  const secrets = [inputs.githubToken ?? "", inputs.anthropicApiKey ?? ""];
+  const secrets = runSecrets(inputs);
   const redact = (text2) => redactSecrets(text2, secrets);
   const agent = options.agent ?? await prepareAgent(inputs);
   const wanted = options.sessionId ?? inputs.sessionId;
@@ -35005,9 +35007,6 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
     settingSources: pr.isFork ? "user" : void 0,
     resumeSessionId: resumed ? wanted : void 0
   });
-  for (const denial of session.denials) {
-    warning(`The writer was denied ${denial.tool} ${denial.input}`.trim());
-  }
   const facts = {
     pr,
     selection,
@@ -35474,18 +35473,14 @@ ${verify.tail}` : "")
 }
 
 // src/modes/run.ts
-var DEFAULT_TOOLS = ["Read", "Edit", "Write", "Glob", "Grep"];
 async function runMode(inputs) {
   const agent = await prepareAgent(inputs);
   const report = await runAgent(agent, {
     label: "run",
     prompt: inputs.prompt ?? "",
-    allowedTools: inputs.allowedTools ?? DEFAULT_TOOLS,
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
     permissionMode: "dontAsk"
   });
-  for (const denial of report.denials) {
-    warning(`Permission denied to the agent: ${denial.tool} ${denial.input}`.trim());
-  }
   await appendJobSummary(renderSessionSummary(report, "Tandem \xB7 Claude Code session"));
   return {
     outputs: sessionOutputs(report),

@@ -604,3 +604,8 @@ export function readInputs(): Inputs {
   }
   return parseInputs(read, process.env)
 }
+
+/** What this run must never publish or hand over: the GitHub token and the model API key. */
+export function runSecrets(inputs: Pick<Inputs, 'githubToken' | 'anthropicApiKey'>): string[] {
+  return [inputs.githubToken, inputs.anthropicApiKey].filter((v): v is string => Boolean(v))
+}

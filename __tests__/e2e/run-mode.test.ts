@@ -165,7 +165,7 @@ describe('run mode through dist/index.js with the real CLI', () => {
       inputs: { mode: 'run', prompt: 'clean up', 'allowed-tools': 'Read' }
     })
     expect(run.exitCode).toBe(0)
-    expect(run.log).toContain('::warning::Permission denied to the agent: Bash rm -rf /tmp/x')
+    expect(run.log).toContain('::warning::Claude Code run was denied Bash rm -rf /tmp/x')
     expect(run.summary).toContain('**Permission denials (1)**')
   })
 

@@ -82,7 +82,7 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
   )
   // Every session, reviewer included: the checkout's stored git credentials are out of reach
   // while an agent runs (worktrees share the checkout's config, so it is hidden there).
-  return withCredentialsHidden(agent.cwd, () =>
+  const report = await withCredentialsHidden(agent.cwd, () =>
     runSession({
       ...task,
       binary: agent.binary,
@@ -97,6 +97,11 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
       extraArgs: agent.claudeArgs
     })
   )
+  // A denied tool does not fail the CLI: every denial is said out loud, whatever the mode.
+  for (const denial of report.denials) {
+    core.warning(`Claude Code ${task.label} was denied ${denial.tool} ${denial.input}`.trim())
+  }
+  return report
 }
 
 /** The outputs every session sets (CONTRACT.md, "Every session"). */

@@ -44,7 +44,7 @@ import { headSha } from '../git/git.js'
 import { withCredentialsHidden } from '../git/credentials.js'
 import { diffBetween, ensureCommits, git } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
-import type { Inputs } from '../inputs.js'
+import { runSecrets, type Inputs } from '../inputs.js'
 import { renderVerify } from '../write/render.js'
 import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
@@ -147,7 +147,7 @@ export async function addressPullRequest(
   )
   if (pushRefusal) core.warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`)
 
-  const secrets = [inputs.githubToken ?? '', inputs.anthropicApiKey ?? '']
+  const secrets = runSecrets(inputs)
   const redact = (text: string): string => redactSecrets(text, secrets)
   const agent = options.agent ?? (await prepareAgent(inputs))
   const wanted = options.sessionId ?? inputs.sessionId
@@ -191,9 +191,6 @@ export async function addressPullRequest(
     settingSources: pr.isFork ? 'user' : undefined,
     resumeSessionId: resumed ? wanted : undefined
   })
-  for (const denial of session.denials) {
-    core.warning(`The writer was denied ${denial.tool} ${denial.input}`.trim())
-  }
 
   const facts: Facts = {
     pr,

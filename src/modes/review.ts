@@ -21,7 +21,7 @@ import {
 import { redactSecrets } from '../github/redact.js'
 import { listReviewThreads, resolveReviewThread, type ReviewThread } from '../github/threads.js'
 import { checkoutAt, diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
-import type { Inputs, Severity } from '../inputs.js'
+import { runSecrets, type Inputs, type Severity } from '../inputs.js'
 import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
 import {
@@ -123,7 +123,7 @@ export async function reviewPullRequest(
   })
   const standing = [...review.findings, ...openThreadFindings(context.threads, reported, toResolve)]
   const verdict = verdictFor(standing, inputs.blockingSeverity)
-  const secrets = [inputs.githubToken ?? '', inputs.anthropicApiKey ?? '']
+  const secrets = runSecrets(inputs)
   const redact = (text: string) => redactSecrets(text, secrets)
 
   let published: Published
@@ -395,8 +395,6 @@ async function runReviewer(
   } finally {
     await checkout.release()
   }
-  for (const denial of report.denials)
-    core.warning(`The reviewer was denied ${denial.tool} ${denial.input}`.trim())
   if (report.conclusion !== 'success') {
     await appendJobSummary(renderSessionSummary(report, 'Tandem · reviewer session'))
     return {

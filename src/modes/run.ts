@@ -1,10 +1,8 @@
-import * as core from '@actions/core'
 import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import type { Inputs } from '../inputs.js'
 import type { ModeOutcome } from './outcome.js'
-
-const DEFAULT_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep']
+import { WRITER_TOOLS } from './write.js'
 
 /** `run`: one plain Claude Code session with the prompt, reported in full. */
 export async function runMode(inputs: Inputs): Promise<ModeOutcome> {
@@ -12,12 +10,9 @@ export async function runMode(inputs: Inputs): Promise<ModeOutcome> {
   const report = await runAgent(agent, {
     label: 'run',
     prompt: inputs.prompt ?? '',
-    allowedTools: inputs.allowedTools ?? DEFAULT_TOOLS,
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
     permissionMode: 'dontAsk'
   })
-  for (const denial of report.denials) {
-    core.warning(`Permission denied to the agent: ${denial.tool} ${denial.input}`.trim())
-  }
   await appendJobSummary(renderSessionSummary(report, 'Tandem · Claude Code session'))
   return {
     outputs: sessionOutputs(report),

@@ -37,7 +37,7 @@ import { branchForPrompt, invalidBranchName } from '../git/branch-name.js'
 import { withCredentialsHidden } from '../git/credentials.js'
 import { git, hasCommit } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
-import type { Inputs } from '../inputs.js'
+import { runSecrets, type Inputs } from '../inputs.js'
 import {
   commitMessage,
   pullRequestTitle,
@@ -143,7 +143,7 @@ export async function writeChanges(
     return { base, topLevel: top.stdout.trim() }
   })
 
-  const secrets = [inputs.githubToken ?? '', inputs.anthropicApiKey ?? '']
+  const secrets = runSecrets(inputs)
   const redact = (text: string): string => redactSecrets(text, secrets)
   const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
 
@@ -158,9 +158,6 @@ export async function writeChanges(
     // The edits are the work; a writer that edits and then just says so has still succeeded.
     structuredOutputOptional: true
   })
-  for (const denial of session.denials) {
-    core.warning(`The writer was denied ${denial.tool} ${denial.input}`.trim())
-  }
   const finish = (conclusion: string | undefined, failure?: string): Promise<WriteResult> =>
     finishWrite(session, facts, { conclusion, failure })
 
