@@ -26551,6 +26551,10 @@ function sessionOutputs(report) {
     "execution-file": report.executionFile
   };
 }
+function sessionFailure(label, report) {
+  const errors = report.errors.length > 0 ? `: ${report.errors.join("; ")}` : "";
+  return `The ${label} session ended with '${report.conclusion}'${errors}`;
+}
 async function appendJobSummary(markdown) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   await summary.addRaw(markdown, true).write();
@@ -32625,6 +32629,10 @@ function variants(secret) {
   if (/[\r\n]/.test(secret)) forms.push(...secret.split(/\r?\n/).map((line) => line.trim()));
   return forms;
 }
+function redactorFor(inputs) {
+  const secrets = runSecrets(inputs);
+  return (text2) => redactSecrets(text2, secrets);
+}
 function redactSecrets(text2, secrets) {
   const values = /* @__PURE__ */ new Set();
   for (const secret of secrets) {
@@ -33166,6 +33174,17 @@ ${error2.message}
     truncated,
     durationMs: Date.now() - started
   };
+}
+async function verifyCheckout(command, agent, redact) {
+  const result = await group(
+    `Verifying: ${command}`,
+    () => withCredentialsHidden(
+      agent.cwd,
+      () => runVerifyCommand(command, { cwd: agent.cwd, env: agent.env, timeoutMs: agent.timeoutMs })
+    )
+  );
+  if (result.tail !== void 0) result.tail = redact(result.tail);
+  return result;
 }
 
 // src/modes/outcome.ts
@@ -34212,13 +34231,13 @@ async function reviewMode(inputs) {
   }
   return (await reviewPullRequest(inputs, gh, repo, trigger.prNumber)).outcome;
 }
-async function reviewPullRequest(inputs, gh, repo, prNumber) {
+async function reviewPullRequest(inputs, gh, repo, prNumber, agent) {
   const pr = await getPullRequest(gh, repo, prNumber);
   const context3 = await group(
     "Reading the pull request",
     () => readReviewContext(gh, repo, pr, inputs)
   );
-  const output = await runReviewer(inputs, pr, context3);
+  const output = await runReviewer(inputs, pr, context3, agent ?? await prepareAgent(inputs));
   if ("failure" in output) {
     return { outcome: output.failure, blocking: [], unthreaded: [], costUsd: output.costUsd };
   }
@@ -34235,8 +34254,7 @@ async function reviewPullRequest(inputs, gh, repo, prNumber) {
   });
   const standing = [...review.findings, ...openThreadFindings(context3.threads, reported, toResolve)];
   const verdict = verdictFor(standing, inputs.blockingSeverity);
-  const secrets = runSecrets(inputs);
-  const redact = (text2) => redactSecrets(text2, secrets);
+  const redact = redactorFor(inputs);
   let published;
   let readOnly = false;
   let publishFailure;
@@ -34394,7 +34412,7 @@ async function pullRequestDiff(gh, repo, pr, cwd) {
   info("The diff is too large for the API; reading the files API instead");
   return filesToUnifiedDiff(await listPullRequestFiles(gh, repo, pr.number));
 }
-async function runReviewer(inputs, pr, context3) {
+async function runReviewer(inputs, pr, context3, agent) {
   const openFindings = context3.threads.filter(
     (thread) => !thread.isResolved && readFingerprints(thread.comments[0]?.body ?? "").length > 0
   ).flatMap((thread) => {
@@ -34421,7 +34439,6 @@ async function runReviewer(inputs, pr, context3) {
   if (inputs.allowedTools) {
     warning("'allowed-tools' is not used for the reviewer: it always gets read-only tools");
   }
-  const agent = await prepareAgent(inputs);
   const checkout = await checkoutAt(agent.cwd, pr.headSha, path13.join(tmpdir3(), "tandem-worktrees"));
   let report;
   try {
@@ -34448,7 +34465,7 @@ async function runReviewer(inputs, pr, context3) {
       costUsd: report.costUsd,
       failure: {
         outputs: sessionOutputs(report),
-        failure: `The reviewer session ended with '${report.conclusion}': ${report.errors.join("; ") || "no structured output"}`
+        failure: sessionFailure("reviewer", report)
       }
     };
   }
@@ -34639,7 +34656,7 @@ async function writeChanges(inputs, gh, repo, agent) {
     return { base: base2, topLevel: top.stdout.trim() };
   });
   const secrets = runSecrets(inputs);
-  const redact = (text2) => redactSecrets(text2, secrets);
+  const redact = redactorFor(inputs);
   const facts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY };
   const writer = agent ?? await prepareAgent(inputs);
   const session = await runAgent(writer, {
@@ -34655,7 +34672,7 @@ async function writeChanges(inputs, gh, repo, agent) {
   if (session.conclusion !== "success") {
     return finish2(
       void 0,
-      `The writer session ended with '${session.conclusion}'` + (session.errors.length > 0 ? `: ${session.errors.join("; ")}` : "") + "; nothing was committed or pushed"
+      `${sessionFailure("writer", session)}; nothing was committed or pushed`
     );
   }
   facts.report = parseWriterReport(session.structuredOutput);
@@ -34669,21 +34686,10 @@ async function writeChanges(inputs, gh, repo, agent) {
       return await finish2("no-changes");
     }
     if (inputs.verifyCommand) {
-      facts.verify = await group(
-        `Verifying: ${inputs.verifyCommand}`,
-        () => withCredentialsHidden(
-          cwd,
-          () => runVerifyCommand(inputs.verifyCommand, {
-            cwd,
-            env: writer.env,
-            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
-          })
-        )
-      );
+      facts.verify = await verifyCheckout(inputs.verifyCommand, writer, redact);
       const how = facts.verify.timedOut ? "timed out" : `exit ${facts.verify.exitCode}`;
       if (facts.verify.status === "passed") info(`verify-command passed (${how})`);
       else warning(`verify-command failed (${how}); the pull request reports it`);
-      facts.verify.tail = facts.verify.tail === void 0 ? void 0 : redact(facts.verify.tail);
     }
     const entries = await statusEntries(cwd);
     facts.changedFiles = entryPaths(entries).sort();
@@ -34750,7 +34756,8 @@ async function writeChanges(inputs, gh, repo, agent) {
       { ...inputs, prompt: void 0 },
       gh,
       repo,
-      facts.pr.number
+      facts.pr.number,
+      writer
     );
     result.review = review;
     result.costUsd += review.costUsd;
@@ -34968,7 +34975,7 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
   );
   if (pushRefusal) warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`);
   const secrets = runSecrets(inputs);
-  const redact = (text2) => redactSecrets(text2, secrets);
+  const redact = redactorFor(inputs);
   const agent = options.agent ?? await prepareAgent(inputs);
   const wanted = options.sessionId ?? inputs.sessionId;
   const resumed = wanted !== void 0 && findSessionFile(agent.env, agent.cwd, wanted) !== void 0;
@@ -35023,7 +35030,7 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
   if (session.conclusion !== "success") {
     return finish(
       facts,
-      `The writer session ended with '${session.conclusion}'` + (session.errors.length > 0 ? `: ${session.errors.join("; ")}` : "") + "; nothing was committed, pushed or posted"
+      `${sessionFailure("writer", session)}; nothing was committed, pushed or posted`
     );
   }
   let answer = session.structuredOutput;
@@ -35053,22 +35060,7 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
     );
   }
   if (inputs.verifyCommand) {
-    const command = inputs.verifyCommand;
-    facts.verify = await group(
-      `Verifying: ${command}`,
-      () => (
-        // It runs code the writer changed: it gets no more than the writer had.
-        withCredentialsHidden(
-          cwd,
-          () => runVerifyCommand(command, {
-            cwd,
-            env: agent.env,
-            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
-          })
-        )
-      )
-    );
-    if (facts.verify.tail !== void 0) facts.verify.tail = redact(facts.verify.tail);
+    facts.verify = await verifyCheckout(inputs.verifyCommand, agent, redact);
     if (facts.verify.status === "failed") {
       warning("verify-command failed: fixed threads stay open, the replies say why");
     }
@@ -35364,17 +35356,7 @@ async function pairMode(inputs) {
   } else {
     prUrl = (await getPullRequest(gh, repo, prNumber)).htmlUrl;
     if (inputs.verifyCommand) {
-      verify = await group(
-        `Verifying: ${inputs.verifyCommand}`,
-        () => withCredentialsHidden(
-          inputs.workingDirectory,
-          () => runVerifyCommand(inputs.verifyCommand, {
-            cwd: inputs.workingDirectory,
-            env: agent.env,
-            timeoutMs: Math.round(inputs.timeoutMinutes * 6e4)
-          })
-        )
-      );
+      verify = await verifyCheckout(inputs.verifyCommand, agent, redactorFor(inputs));
     }
   }
   const rounds = [];
@@ -35383,7 +35365,13 @@ async function pairMode(inputs) {
   let verdict;
   let spent = writeCostUsd;
   for (let round = 1; stop === void 0; round++) {
-    const reviewed = await reviewPullRequest({ ...inputs, prompt: void 0 }, gh, repo, prNumber);
+    const reviewed = await reviewPullRequest(
+      { ...inputs, prompt: void 0 },
+      gh,
+      repo,
+      prNumber,
+      agent
+    );
     spent += reviewed.costUsd;
     if (!reviewed.review) {
       stop = "reviewer-failed";
@@ -35484,7 +35472,7 @@ async function runMode(inputs) {
   await appendJobSummary(renderSessionSummary(report, "Tandem \xB7 Claude Code session"));
   return {
     outputs: sessionOutputs(report),
-    failure: report.conclusion === "success" ? void 0 : `Claude Code session ended with '${report.conclusion}'` + (report.errors.length > 0 ? `: ${report.errors.join("; ")}` : "")
+    failure: report.conclusion === "success" ? void 0 : sessionFailure("Claude Code", report)
   };
 }
 

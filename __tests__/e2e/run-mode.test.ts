@@ -94,7 +94,7 @@ describe('run mode through dist/index.js with the real CLI', () => {
     expect(run.exitCode).toBe(1)
     expect(run.outputs.conclusion).toBe('max-turns')
     expect(run.log).toMatch(
-      /::error::Claude Code session ended with 'max-turns'.*maximum number of turns/
+      /::error::The Claude Code session ended with 'max-turns'.*maximum number of turns/
     )
   })
 

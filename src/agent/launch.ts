@@ -119,6 +119,12 @@ export function sessionOutputs(report: SessionReport): Record<string, string> {
   }
 }
 
+/** Why a step fails when its session did not succeed, with what the CLI said. */
+export function sessionFailure(label: string, report: SessionReport): string {
+  const errors = report.errors.length > 0 ? `: ${report.errors.join('; ')}` : ''
+  return `The ${label} session ended with '${report.conclusion}'${errors}`
+}
+
 /** Appends markdown to the job summary when the runner provides one. */
 export async function appendJobSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return

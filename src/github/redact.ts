@@ -1,3 +1,4 @@
+import { runSecrets, type Inputs } from '../inputs.js'
 /**
  * What the agent writes ends up in public comments, and the agent may have read a secret
  * (an environment variable, a git credential header). Everything posted passes through here.
@@ -32,6 +33,14 @@ function variants(secret: string): string[] {
 }
 
 /** `text` with every secret value, its usual encodings and every token-shaped string masked. */
+/** The redactor for everything a run posts: its GitHub token and model API key. */
+export function redactorFor(
+  inputs: Pick<Inputs, 'githubToken' | 'anthropicApiKey'>
+): (text: string) => string {
+  const secrets = runSecrets(inputs)
+  return text => redactSecrets(text, secrets)
+}
+
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const values = new Set<string>()
   for (const secret of secrets) {

@@ -4,7 +4,8 @@ import {
   prepareAgent,
   runAgent,
   sessionOutputs,
-  type Agent
+  type Agent,
+  sessionFailure
 } from '../agent/launch.js'
 import type { SessionReport } from '../agent/report.js'
 import { findSessionFile, sessionFilePath, claudeConfigDir } from '../agent/sessions.js'
@@ -30,7 +31,7 @@ import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/cli
 import { addressTrigger, readEvent, requireWritePermission } from '../github/event.js'
 import { getPullRequest, type PullRequest } from '../github/pulls.js'
 import { forkPushAccess } from '../github/push.js'
-import { containsSecret, redactSecrets } from '../github/redact.js'
+import { containsSecret, redactorFor } from '../github/redact.js'
 import { listReviewThreads, replyToReviewThread, resolveReviewThread } from '../github/threads.js'
 import {
   commitAll,
@@ -41,12 +42,11 @@ import {
 } from '../git/branch.js'
 import { checkoutCommit, originUrl, readCheckoutFile } from '../git/checkout.js'
 import { headSha } from '../git/git.js'
-import { withCredentialsHidden } from '../git/credentials.js'
 import { diffBetween, ensureCommits, git } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
 import { runSecrets, type Inputs } from '../inputs.js'
 import { renderVerify } from '../write/render.js'
-import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
+import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { WRITER_TOOLS } from './write.js'
 
@@ -148,7 +148,7 @@ export async function addressPullRequest(
   if (pushRefusal) core.warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`)
 
   const secrets = runSecrets(inputs)
-  const redact = (text: string): string => redactSecrets(text, secrets)
+  const redact = redactorFor(inputs)
   const agent = options.agent ?? (await prepareAgent(inputs))
   const wanted = options.sessionId ?? inputs.sessionId
   const resumed =
@@ -208,9 +208,7 @@ export async function addressPullRequest(
   if (session.conclusion !== 'success') {
     return finish(
       facts,
-      `The writer session ended with '${session.conclusion}'` +
-        (session.errors.length > 0 ? `: ${session.errors.join('; ')}` : '') +
-        '; nothing was committed, pushed or posted'
+      `${sessionFailure('writer', session)}; nothing was committed, pushed or posted`
     )
   }
   let answer = session.structuredOutput
@@ -243,18 +241,7 @@ export async function addressPullRequest(
   }
 
   if (inputs.verifyCommand) {
-    const command = inputs.verifyCommand
-    facts.verify = await core.group(`Verifying: ${command}`, () =>
-      // It runs code the writer changed: it gets no more than the writer had.
-      withCredentialsHidden(cwd, () =>
-        runVerifyCommand(command, {
-          cwd,
-          env: agent.env,
-          timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
-        })
-      )
-    )
-    if (facts.verify.tail !== undefined) facts.verify.tail = redact(facts.verify.tail)
+    facts.verify = await verifyCheckout(inputs.verifyCommand, agent, redact)
     if (facts.verify.status === 'failed') {
       core.warning('verify-command failed: fixed threads stay open, the replies say why')
     }

@@ -3,6 +3,7 @@ import { appendJobSummary, prepareAgent } from '../agent/launch.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
 import { botSender, readEvent, requireWritePermission } from '../github/event.js'
 import { getPullRequest } from '../github/pulls.js'
+import { redactorFor } from '../github/redact.js'
 import type { Inputs } from '../inputs.js'
 import {
   renderRounds,
@@ -11,9 +12,8 @@ import {
   type PairRound,
   type PairStop
 } from '../pair/rounds.js'
-import { withCredentialsHidden } from '../git/credentials.js'
 import type { Finding } from '../review/findings.js'
-import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
+import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { addressPullRequest } from './address.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { reviewPullRequest } from './review.js'
@@ -66,15 +66,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     prUrl = (await getPullRequest(gh, repo, prNumber)).htmlUrl
     // Converging means green checks too: an existing PR is checked before the first review.
     if (inputs.verifyCommand) {
-      verify = await core.group(`Verifying: ${inputs.verifyCommand}`, () =>
-        withCredentialsHidden(inputs.workingDirectory, () =>
-          runVerifyCommand(inputs.verifyCommand!, {
-            cwd: inputs.workingDirectory,
-            env: agent.env,
-            timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
-          })
-        )
-      )
+      verify = await verifyCheckout(inputs.verifyCommand, agent, redactorFor(inputs))
     }
   }
 
@@ -85,7 +77,13 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   let spent = writeCostUsd
   for (let round = 1; stop === undefined; round++) {
     // `prompt` is the writer's task here, not review instructions.
-    const reviewed = await reviewPullRequest({ ...inputs, prompt: undefined }, gh, repo, prNumber)
+    const reviewed = await reviewPullRequest(
+      { ...inputs, prompt: undefined },
+      gh,
+      repo,
+      prNumber,
+      agent
+    )
     spent += reviewed.costUsd
     if (!reviewed.review) {
       stop = 'reviewer-failed'

@@ -1,7 +1,14 @@
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
+import {
+  appendJobSummary,
+  prepareAgent,
+  runAgent,
+  sessionOutputs,
+  type Agent,
+  sessionFailure
+} from '../agent/launch.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
 import { isBot, readEvent, requireWritePermission, reviewTrigger } from '../github/event.js'
@@ -18,10 +25,10 @@ import {
   type IssueComment,
   type PullRequest
 } from '../github/pulls.js'
-import { redactSecrets } from '../github/redact.js'
+import { redactorFor } from '../github/redact.js'
 import { listReviewThreads, resolveReviewThread, type ReviewThread } from '../github/threads.js'
 import { checkoutAt, diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
-import { runSecrets, type Inputs, type Severity } from '../inputs.js'
+import type { Inputs, Severity } from '../inputs.js'
 import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../review/diff.js'
 import {
@@ -97,13 +104,15 @@ export async function reviewPullRequest(
   inputs: Inputs,
   gh: GitHub,
   repo: Repo,
-  prNumber: number
+  prNumber: number,
+  /** The run's agent, when the caller has one already (write, pair). */
+  agent?: Agent
 ): Promise<ReviewRound> {
   const pr = await getPullRequest(gh, repo, prNumber)
   const context = await core.group('Reading the pull request', () =>
     readReviewContext(gh, repo, pr, inputs)
   )
-  const output = await runReviewer(inputs, pr, context)
+  const output = await runReviewer(inputs, pr, context, agent ?? (await prepareAgent(inputs)))
   if ('failure' in output) {
     return { outcome: output.failure, blocking: [], unthreaded: [], costUsd: output.costUsd }
   }
@@ -123,8 +132,7 @@ export async function reviewPullRequest(
   })
   const standing = [...review.findings, ...openThreadFindings(context.threads, reported, toResolve)]
   const verdict = verdictFor(standing, inputs.blockingSeverity)
-  const secrets = runSecrets(inputs)
-  const redact = (text: string) => redactSecrets(text, secrets)
+  const redact = redactorFor(inputs)
 
   let published: Published
   let readOnly = false
@@ -340,7 +348,8 @@ async function pullRequestDiff(
 async function runReviewer(
   inputs: Inputs,
   pr: PullRequest,
-  context: ReviewContext
+  context: ReviewContext,
+  agent: Agent
 ): Promise<
   | { review: ReviewOutput; report: Awaited<ReturnType<typeof runAgent>> }
   | { failure: ModeOutcome; costUsd: number }
@@ -373,7 +382,6 @@ async function runReviewer(
   if (inputs.allowedTools) {
     core.warning("'allowed-tools' is not used for the reviewer: it always gets read-only tools")
   }
-  const agent = await prepareAgent(inputs)
   // Not under RUNNER_TEMP, which agents may not read.
   const checkout = await checkoutAt(agent.cwd, pr.headSha, path.join(tmpdir(), 'tandem-worktrees'))
   let report: Awaited<ReturnType<typeof runAgent>>
@@ -401,7 +409,7 @@ async function runReviewer(
       costUsd: report.costUsd,
       failure: {
         outputs: sessionOutputs(report),
-        failure: `The reviewer session ended with '${report.conclusion}': ${report.errors.join('; ') || 'no structured output'}`
+        failure: sessionFailure('reviewer', report)
       }
     }
   }

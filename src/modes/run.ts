@@ -1,4 +1,10 @@
-import { appendJobSummary, prepareAgent, runAgent, sessionOutputs } from '../agent/launch.js'
+import {
+  appendJobSummary,
+  prepareAgent,
+  runAgent,
+  sessionOutputs,
+  sessionFailure
+} from '../agent/launch.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import type { Inputs } from '../inputs.js'
 import type { ModeOutcome } from './outcome.js'
@@ -16,10 +22,6 @@ export async function runMode(inputs: Inputs): Promise<ModeOutcome> {
   await appendJobSummary(renderSessionSummary(report, 'Tandem · Claude Code session'))
   return {
     outputs: sessionOutputs(report),
-    failure:
-      report.conclusion === 'success'
-        ? undefined
-        : `Claude Code session ended with '${report.conclusion}'` +
-          (report.errors.length > 0 ? `: ${report.errors.join('; ')}` : '')
+    failure: report.conclusion === 'success' ? undefined : sessionFailure('Claude Code', report)
   }
 }

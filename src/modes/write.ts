@@ -6,7 +6,8 @@ import {
   prepareAgent,
   runAgent,
   sessionOutputs,
-  type Agent
+  type Agent,
+  sessionFailure
 } from '../agent/launch.js'
 import type { SessionReport } from '../agent/report.js'
 import { renderSessionSummary } from '../agent/summary.js'
@@ -20,7 +21,7 @@ import {
   updatePullRequest,
   type OpenPullRequest
 } from '../github/pulls.js'
-import { containsSecret, redactSecrets } from '../github/redact.js'
+import { containsSecret, redactorFor } from '../github/redact.js'
 import {
   checkoutBranchHere,
   commitAll,
@@ -34,7 +35,6 @@ import {
   type GitIdentity
 } from '../git/branch.js'
 import { branchForPrompt, invalidBranchName } from '../git/branch-name.js'
-import { withCredentialsHidden } from '../git/credentials.js'
 import { git, hasCommit } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
 import { runSecrets, type Inputs } from '../inputs.js'
@@ -51,7 +51,7 @@ import {
   parseWriterReport,
   type WriterReport
 } from '../write/report.js'
-import { NO_VERIFY, runVerifyCommand, type VerifyResult } from '../write/verify.js'
+import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { botSender, readEvent } from '../github/event.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { reviewPullRequest, type ReviewRound } from './review.js'
@@ -144,7 +144,7 @@ export async function writeChanges(
   })
 
   const secrets = runSecrets(inputs)
-  const redact = (text: string): string => redactSecrets(text, secrets)
+  const redact = redactorFor(inputs)
   const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
 
   const writer = agent ?? (await prepareAgent(inputs))
@@ -164,9 +164,7 @@ export async function writeChanges(
   if (session.conclusion !== 'success') {
     return finish(
       undefined,
-      `The writer session ended with '${session.conclusion}'` +
-        (session.errors.length > 0 ? `: ${session.errors.join('; ')}` : '') +
-        '; nothing was committed or pushed'
+      `${sessionFailure('writer', session)}; nothing was committed or pushed`
     )
   }
   facts.report = parseWriterReport(session.structuredOutput)
@@ -184,19 +182,10 @@ export async function writeChanges(
     if (inputs.verifyCommand) {
       // The check runs code the writer may have changed: the stored credentials stay hidden
       // while it runs, and whatever it leaves behind goes through the same checks below.
-      facts.verify = await core.group(`Verifying: ${inputs.verifyCommand}`, () =>
-        withCredentialsHidden(cwd, () =>
-          runVerifyCommand(inputs.verifyCommand!, {
-            cwd,
-            env: writer.env,
-            timeoutMs: Math.round(inputs.timeoutMinutes * 60_000)
-          })
-        )
-      )
+      facts.verify = await verifyCheckout(inputs.verifyCommand, writer, redact)
       const how = facts.verify.timedOut ? 'timed out' : `exit ${facts.verify.exitCode}`
       if (facts.verify.status === 'passed') core.info(`verify-command passed (${how})`)
       else core.warning(`verify-command failed (${how}); the pull request reports it`)
-      facts.verify.tail = facts.verify.tail === undefined ? undefined : redact(facts.verify.tail)
     }
 
     // Read after the check: what is committed is exactly what these checks saw.
@@ -274,7 +263,8 @@ export async function writeChanges(
       { ...inputs, prompt: undefined },
       gh,
       repo,
-      facts.pr.number
+      facts.pr.number,
+      writer
     )
     result.review = review
     result.costUsd += review.costUsd

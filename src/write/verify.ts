@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { withCredentialsHidden } from '../git/credentials.js'
 
 export type VerifyStatus = 'passed' | 'failed' | 'none'
 
@@ -172,4 +173,23 @@ export async function runVerifyCommand(
     truncated,
     durationMs: Date.now() - started
   }
+}
+
+/**
+ * The one way a mode runs `verify-command`: in the checkout, with the agent's environment and
+ * time limit, the stored git credentials hidden (it runs code the writer may have changed), and
+ * its output tail redacted before anything shows it.
+ */
+export async function verifyCheckout(
+  command: string,
+  agent: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  redact: (text: string) => string
+): Promise<VerifyResult> {
+  const result = await core.group(`Verifying: ${command}`, () =>
+    withCredentialsHidden(agent.cwd, () =>
+      runVerifyCommand(command, { cwd: agent.cwd, env: agent.env, timeoutMs: agent.timeoutMs })
+    )
+  )
+  if (result.tail !== undefined) result.tail = redact(result.tail)
+  return result
 }
