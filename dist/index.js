@@ -25875,7 +25875,7 @@ async function withCredentialsHidden(cwd, fn) {
 function buildArgv(options) {
   const argv = ["-p", "--output-format", "stream-json", "--verbose"];
   argv.push("--max-turns", String(options.maxTurns));
-  argv.push("--permission-mode", options.permissionMode);
+  argv.push("--permission-mode", "dontAsk");
   if (options.model) argv.push("--model", options.model);
   if (options.maxBudgetUsd !== void 0) {
     argv.push("--max-budget-usd", String(options.maxBudgetUsd));
@@ -25887,7 +25887,6 @@ function buildArgv(options) {
   if (options.jsonSchema) argv.push("--json-schema", JSON.stringify(options.jsonSchema));
   if (options.settingSources) argv.push("--setting-sources", options.settingSources);
   if (options.resumeSessionId) argv.push("--resume", options.resumeSessionId);
-  if (options.appendSystemPrompt) argv.push("--append-system-prompt", options.appendSystemPrompt);
   argv.push(...options.extraArgs);
   return argv;
 }
@@ -34393,7 +34392,6 @@ async function readReviewContext(gh, repo, pr, inputs) {
     sinceSha,
     threads,
     postedFingerprints,
-    summaryBody: summary2?.body,
     summary: summary2
   };
 }
@@ -34448,7 +34446,6 @@ async function runReviewer(inputs, pr, context3, agent) {
         label: "reviewer",
         prompt,
         allowedTools: REVIEWER_TOOLS,
-        permissionMode: "dontAsk",
         jsonSchema: REVIEW_SCHEMA,
         // The checkout is the PR's code: its .claude/settings.json (hooks, permissions) and
         // .mcp.json servers must not widen a read-only reviewer, fork or not.
@@ -34540,7 +34537,7 @@ async function publish(gh, repo, pr, args) {
     ...item,
     reason: whyNotAnchorable(item.finding, args.context.fullDiff) ?? "listed by an earlier review"
   }));
-  const carried = readFingerprints(args.context.summaryBody ?? "");
+  const carried = readFingerprints(args.context.summary?.body ?? "");
   const listed = [...unanchored, ...stillListed];
   const body = redact(
     renderSummaryComment({
@@ -34663,7 +34660,6 @@ async function writeChanges(inputs, gh, repo, agent) {
     label: "writer",
     prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-    permissionMode: "dontAsk",
     jsonSchema: WRITER_REPORT_SCHEMA,
     // The edits are the work; a writer that edits and then just says so has still succeeded.
     structuredOutputOptional: true
@@ -35007,7 +35003,6 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
     label: "writer",
     prompt,
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-    permissionMode: "dontAsk",
     jsonSchema: ADDRESS_ANSWER_SCHEMA,
     structuredOutputOptional: true,
     // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.
@@ -35466,8 +35461,7 @@ async function runMode(inputs) {
   const report = await runAgent(agent, {
     label: "run",
     prompt: inputs.prompt ?? "",
-    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-    permissionMode: "dontAsk"
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS
   });
   await appendJobSummary(renderSessionSummary(report, "Tandem \xB7 Claude Code session"));
   return {

@@ -5,7 +5,6 @@ const base: SessionOptions = {
   maxTurns: 30,
   allowedTools: [],
   disallowedTools: [],
-  permissionMode: 'dontAsk',
   extraArgs: []
 }
 

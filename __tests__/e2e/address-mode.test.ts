@@ -270,6 +270,7 @@ describe('address mode through dist/index.js', () => {
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({ 'threads-addressed': '2', 'threads-resolved': '2' })
     expect(answers()).toHaveLength(2)
+    expect(gh.threads(OWNER, REPO, PR)).toHaveLength(2)
     expect(gh.threads(OWNER, REPO, PR).every(t => t.isResolved)).toBe(true)
     gh.assertClean()
   })
@@ -414,6 +415,7 @@ describe('address mode through dist/index.js', () => {
     expect(run.log).toContain(`The writer did not answer thread src/calc.ts:7 (${aliceThread})`)
     expect(run.log).toContain('answers thread "PRRT_not_asked", which was not asked')
     expect(run.summary).toContain('| `src/calc.ts:7` Please document v7. | ⚠️ no answer | no | — |')
+    expect(gh.threads(OWNER, REPO, PR).length).toBeGreaterThan(0)
     expect(gh.threads(OWNER, REPO, PR).every(t => !t.isResolved)).toBe(true)
     expect(remoteSha('feature')).toBe(headSha)
     gh.assertClean()
@@ -436,6 +438,7 @@ describe('address mode through dist/index.js', () => {
     expect(replies).toHaveLength(2)
     // No "addressed" marker: once the fix can be pushed, a later run addresses them again.
     expect(answers(9)).toHaveLength(0)
+    expect(gh.threads(OWNER, REPO, 9)).toHaveLength(2)
     expect(gh.threads(OWNER, REPO, 9).every(t => !t.isResolved)).toBe(true)
     expect(remoteSha('feature')).toBe(headSha)
     // Nothing lost: the diff is in the job summary.

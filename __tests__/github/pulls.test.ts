@@ -6,16 +6,15 @@ import {
   createReview,
   filesToUnifiedDiff,
   fitBody,
-  getCollaboratorPermission,
   getPullRequest,
   getPullRequestDiff,
   listIssueComments,
   listPullRequestFiles,
   listReviewComments,
   listReviews,
-  requireWritePermission,
   upsertStickyComment
 } from '../../src/github/pulls.js'
+import { getCollaboratorPermission, requireWritePermission } from '../../src/github/permissions.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../../src/review/diff.js'
 import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
 import { timestamp } from '../harness/github/state.js'

@@ -32,7 +32,6 @@ async function session(options: { jsonSchema?: object }) {
     maxTurns: 5,
     allowedTools: ['Read'],
     disallowedTools: [],
-    permissionMode: 'dontAsk',
     extraArgs: [],
     ...options
   })

@@ -5,19 +5,18 @@ export interface SessionOptions {
   maxBudgetUsd?: number
   allowedTools: string[]
   disallowedTools: string[]
-  permissionMode: 'dontAsk' | 'acceptEdits' | 'default'
   jsonSchema?: object
   /** `user` for untrusted checkouts: repository settings (hooks, MCP servers) are not loaded. */
   settingSources?: string
   resumeSessionId?: string
-  appendSystemPrompt?: string
   extraArgs: string[]
 }
 
 export function buildArgv(options: SessionOptions): string[] {
   const argv = ['-p', '--output-format', 'stream-json', '--verbose']
   argv.push('--max-turns', String(options.maxTurns))
-  argv.push('--permission-mode', options.permissionMode)
+  // Anything not allowed is denied, never prompted for: nobody is there to answer in CI.
+  argv.push('--permission-mode', 'dontAsk')
   if (options.model) argv.push('--model', options.model)
   if (options.maxBudgetUsd !== undefined) {
     argv.push('--max-budget-usd', String(options.maxBudgetUsd))
@@ -31,7 +30,6 @@ export function buildArgv(options: SessionOptions): string[] {
   if (options.jsonSchema) argv.push('--json-schema', JSON.stringify(options.jsonSchema))
   if (options.settingSources) argv.push('--setting-sources', options.settingSources)
   if (options.resumeSessionId) argv.push('--resume', options.resumeSessionId)
-  if (options.appendSystemPrompt) argv.push('--append-system-prompt', options.appendSystemPrompt)
   argv.push(...options.extraArgs)
   return argv
 }

@@ -63,13 +63,11 @@ export interface SessionTask {
   label: string
   prompt: string
   allowedTools: string[]
-  permissionMode: 'dontAsk' | 'acceptEdits' | 'default'
   jsonSchema?: object
   /** The schema asks for a report that is nice to have: a session without it still succeeded. */
   structuredOutputOptional?: boolean
   settingSources?: string
   resumeSessionId?: string
-  appendSystemPrompt?: string
   /** Run somewhere else than the working directory (a worktree at the PR head). */
   cwd?: string
 }

@@ -1,13 +1,6 @@
 import { errorBody, httpStatus, mayHaveLanded, type GitHub, type Repo } from './client.js'
 import { isBot, isForkPullRequest } from './event.js'
 
-export {
-  canWrite,
-  getCollaboratorPermission,
-  requireWritePermission,
-  type Permission
-} from './permissions.js'
-
 export interface PullRequest {
   number: number
   nodeId: string

@@ -184,7 +184,6 @@ export async function addressPullRequest(
     label: 'writer',
     prompt,
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-    permissionMode: 'dontAsk',
     jsonSchema: ADDRESS_ANSWER_SCHEMA,
     structuredOutputOptional: true,
     // A fork's checkout can carry .claude/settings.json hooks and .mcp.json servers.

@@ -252,7 +252,6 @@ interface ReviewContext {
   sinceSha: string | undefined
   threads: ReviewThread[]
   postedFingerprints: Set<string>
-  summaryBody: string | undefined
   /** Tandem's sticky summary comment, if there is one yet. */
   summary: IssueComment | undefined
 }
@@ -318,7 +317,6 @@ async function readReviewContext(
     sinceSha,
     threads,
     postedFingerprints,
-    summaryBody: summary?.body,
     summary
   }
 }
@@ -392,7 +390,6 @@ async function runReviewer(
         label: 'reviewer',
         prompt,
         allowedTools: REVIEWER_TOOLS,
-        permissionMode: 'dontAsk',
         jsonSchema: REVIEW_SCHEMA,
         // The checkout is the PR's code: its .claude/settings.json (hooks, permissions) and
         // .mcp.json servers must not widen a read-only reviewer, fork or not.
@@ -529,7 +526,7 @@ async function publish(
     }))
   // Fingerprints listed by earlier runs and not reported now are kept (hidden), so a finding
   // that comes back later is recognised and not posted a second time.
-  const carried = readFingerprints(args.context.summaryBody ?? '')
+  const carried = readFingerprints(args.context.summary?.body ?? '')
   const listed = [...unanchored, ...stillListed]
   const body = redact(
     renderSummaryComment({

@@ -16,8 +16,7 @@ export async function runMode(inputs: Inputs): Promise<ModeOutcome> {
   const report = await runAgent(agent, {
     label: 'run',
     prompt: inputs.prompt ?? '',
-    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-    permissionMode: 'dontAsk'
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS
   })
   await appendJobSummary(renderSessionSummary(report, 'Tandem · Claude Code session'))
   return {

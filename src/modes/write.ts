@@ -153,7 +153,6 @@ export async function writeChanges(
     label: 'writer',
     prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
-    permissionMode: 'dontAsk',
     jsonSchema: WRITER_REPORT_SCHEMA,
     // The edits are the work; a writer that edits and then just says so has still succeeded.
     structuredOutputOptional: true
