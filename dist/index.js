@@ -32211,6 +32211,7 @@ async function getPullRequest(gh, repo, number) {
     baseRepoFullName: data.base.repo.full_name,
     author: data.user.login,
     isFork: isForkPullRequest(data),
+    maintainerCanModify: data.maintainer_can_modify === true,
     htmlUrl: data.html_url
   };
 }
@@ -32593,12 +32594,7 @@ function samePullRequestBody(a, b) {
 }
 
 // src/github/push.ts
-async function forkPushAccess(gh, repo, prNumber, headRepoFullName) {
-  const { data: pull } = await gh.rest.pulls.get({
-    owner: repo.owner,
-    repo: repo.repo,
-    pull_number: prNumber
-  });
+async function tokenCanPushTo(gh, headRepoFullName) {
   const [owner = "", name = ""] = headRepoFullName.split("/");
   let tokenCanPush = false;
   try {
@@ -32608,7 +32604,7 @@ async function forkPushAccess(gh, repo, prNumber, headRepoFullName) {
     const status = httpStatus(error2);
     if (status !== 403 && status !== 404) throw error2;
   }
-  return { maintainerCanModify: pull.maintainer_can_modify === true, tokenCanPush };
+  return tokenCanPush;
 }
 
 // src/github/redact.ts
@@ -34967,7 +34963,7 @@ async function addressPullRequest(inputs, gh, repo, prNumber, options = {}) {
   await group(`Checking out the head of #${pr.number}`, () => checkoutHead(cwd, pr));
   const pushRefusal = await group(
     "Checking where the fix can be pushed",
-    () => pushRefusalFor(gh, repo, pr, cwd)
+    () => pushRefusalFor(gh, pr, cwd)
   );
   if (pushRefusal) warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`);
   const secrets = runSecrets(inputs);
@@ -35104,12 +35100,13 @@ async function checkoutHead(cwd, pr) {
   await checkoutCommit(cwd, pr.headSha);
   info(`Checked out ${pr.headSha} (${pr.headRef})`);
 }
-async function pushRefusalFor(gh, repo, pr, cwd) {
-  const access3 = pr.isFork && pr.headRepoFullName ? await forkPushAccess(gh, repo, pr.number, pr.headRepoFullName) : { maintainerCanModify: false, tokenCanPush: false };
+async function pushRefusalFor(gh, pr, cwd) {
+  const fork = pr.isFork && pr.headRepoFullName !== void 0;
   return whyCannotPush({
     isFork: pr.isFork,
     headRepoFullName: pr.headRepoFullName,
-    ...access3,
+    maintainerCanModify: fork && pr.maintainerCanModify,
+    tokenCanPush: fork && await tokenCanPushTo(gh, pr.headRepoFullName),
     originUrl: await originUrl(cwd)
   });
 }

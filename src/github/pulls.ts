@@ -19,6 +19,8 @@ export interface PullRequest {
   baseRepoFullName: string
   author: string
   isFork: boolean
+  /** A fork's "Allow edits by maintainers". */
+  maintainerCanModify: boolean
   htmlUrl: string
 }
 
@@ -44,6 +46,7 @@ export async function getPullRequest(gh: GitHub, repo: Repo, number: number): Pr
     baseRepoFullName: data.base.repo.full_name,
     author: data.user.login,
     isFork: isForkPullRequest(data),
+    maintainerCanModify: data.maintainer_can_modify === true,
     htmlUrl: data.html_url
   }
 }

@@ -1,26 +1,11 @@
-import { httpStatus, type GitHub, type Repo } from './client.js'
-
-export interface ForkPushAccess {
-  maintainerCanModify: boolean
-  tokenCanPush: boolean
-}
+import { httpStatus, type GitHub } from './client.js'
 
 /**
- * Whether a fork's branch takes pushes from this token: the pull request's "Allow edits by
- * maintainers", and the token's own permission on the fork (`permissions.push`, which GitHub
- * only reports for tokens that have it). A repository the token cannot see counts as no.
+ * Whether the token may push to a fork (`permissions.push`, which GitHub only reports for
+ * tokens that have it). A repository the token cannot see counts as no. The pull request's own
+ * "Allow edits by maintainers" is `PullRequest.maintainerCanModify`.
  */
-export async function forkPushAccess(
-  gh: GitHub,
-  repo: Repo,
-  prNumber: number,
-  headRepoFullName: string
-): Promise<ForkPushAccess> {
-  const { data: pull } = await gh.rest.pulls.get({
-    owner: repo.owner,
-    repo: repo.repo,
-    pull_number: prNumber
-  })
+export async function tokenCanPushTo(gh: GitHub, headRepoFullName: string): Promise<boolean> {
   const [owner = '', name = ''] = headRepoFullName.split('/')
   let tokenCanPush = false
   try {
@@ -30,5 +15,5 @@ export async function forkPushAccess(
     const status = httpStatus(error)
     if (status !== 403 && status !== 404) throw error
   }
-  return { maintainerCanModify: pull.maintainer_can_modify === true, tokenCanPush }
+  return tokenCanPush
 }

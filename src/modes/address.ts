@@ -30,7 +30,7 @@ import {
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
 import { addressTrigger, readEvent, requireWritePermission } from '../github/event.js'
 import { getPullRequest, type PullRequest } from '../github/pulls.js'
-import { forkPushAccess } from '../github/push.js'
+import { tokenCanPushTo } from '../github/push.js'
 import { containsSecret, redactorFor } from '../github/redact.js'
 import { listReviewThreads, replyToReviewThread, resolveReviewThread } from '../github/threads.js'
 import {
@@ -143,7 +143,7 @@ export async function addressPullRequest(
 
   await core.group(`Checking out the head of #${pr.number}`, () => checkoutHead(cwd, pr))
   const pushRefusal = await core.group('Checking where the fix can be pushed', () =>
-    pushRefusalFor(gh, repo, pr, cwd)
+    pushRefusalFor(gh, pr, cwd)
   )
   if (pushRefusal) core.warning(`Fixes cannot be pushed to ${pr.headRef}: ${pushRefusal}`)
 
@@ -322,18 +322,15 @@ async function checkoutHead(cwd: string, pr: PullRequest): Promise<void> {
 
 async function pushRefusalFor(
   gh: GitHub,
-  repo: Repo,
   pr: PullRequest,
   cwd: string
 ): Promise<string | undefined> {
-  const access =
-    pr.isFork && pr.headRepoFullName
-      ? await forkPushAccess(gh, repo, pr.number, pr.headRepoFullName)
-      : { maintainerCanModify: false, tokenCanPush: false }
+  const fork = pr.isFork && pr.headRepoFullName !== undefined
   return whyCannotPush({
     isFork: pr.isFork,
     headRepoFullName: pr.headRepoFullName,
-    ...access,
+    maintainerCanModify: fork && pr.maintainerCanModify,
+    tokenCanPush: fork && (await tokenCanPushTo(gh, pr.headRepoFullName!)),
     originUrl: await originUrl(cwd)
   })
 }
