@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import { fenced } from '../../src/markdown.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../../src/review/diff.js'
 import {
   DEFAULT_DIFF_BUDGET,
   buildReviewPrompt,
-  fenced,
   isGeneratedPath,
   renderDiffWithinBudget,
   type ReviewPromptInput

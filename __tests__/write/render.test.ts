@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   commitMessage,
-  fence,
   pullRequestTitle,
   renderPullRequestBody,
   renderVerify,
@@ -197,11 +196,6 @@ describe('renderWriteSummary', () => {
 })
 
 describe('helpers', () => {
-  it('fences text with more backticks than any run inside', () => {
-    expect(fence('a ````` b')).toBe('``````text\na ````` b\n``````')
-    expect(fence('plain')).toBe('```text\nplain\n```')
-  })
-
   it('keeps a branch name from closing the marker comment', () => {
     expect(writeMarker('a-->b')).toBe('<!-- tandem:write branch=ab -->')
   })

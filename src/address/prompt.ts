@@ -1,5 +1,5 @@
 import type { ReviewThread, ThreadComment } from '../github/threads.js'
-import { fenced } from '../review/prompt.js'
+import { fenced } from '../markdown.js'
 import type { AddressableThread } from './threads.js'
 
 /** A comment longer than this reaches the writer cut, with a note; GitHub allows 65,536. */

@@ -1,3 +1,4 @@
+import { fenced } from '../markdown.js'
 import type { ReviewThread } from '../github/threads.js'
 import type { VerifyResult } from '../write/verify.js'
 import type { ThreadAnswer, ThreadStatus } from './answer.js'
@@ -174,7 +175,7 @@ export function renderAddressSummary(input: AddressSummaryInput): string {
         ? `${input.diff.slice(0, MAX_SUMMARY_DIFF)}\n… (cut at ${MAX_SUMMARY_DIFF} characters)`
         : input.diff
     lines.push('', '<details><summary>The changes that were not pushed</summary>', '')
-    lines.push(fence(diff, 'diff'), '', '</details>')
+    lines.push(fenced(diff, 'diff'), '', '</details>')
   }
   return lines.join('\n') + '\n'
 }
@@ -196,10 +197,4 @@ function cell(text: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()
-}
-
-function fence(text: string, info: string): string {
-  const longest = Math.max(0, ...(text.match(/`{3,}/g) ?? []).map(run => run.length))
-  const ticks = '`'.repeat(Math.max(3, longest + 1))
-  return `${ticks}${info}\n${text}\n${ticks}`
 }

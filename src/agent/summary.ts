@@ -1,3 +1,4 @@
+import { inlineCode } from '../markdown.js'
 import type { SessionReport } from './report.js'
 
 const CONCLUSION_ICON: Record<string, string> = {
@@ -12,7 +13,7 @@ const CONCLUSION_ICON: Record<string, string> = {
 export function renderSessionSummary(report: SessionReport, title: string): string {
   const rows: [string, string][] = [
     ['Conclusion', `${CONCLUSION_ICON[report.conclusion] ?? ''} ${report.conclusion}`.trim()],
-    ['Model', report.model ? code(report.model) : '—'],
+    ['Model', report.model ? inlineCode(report.model) : '—'],
     ['Turns', String(report.numTurns)],
     ['Cost', `$${report.costUsd.toFixed(4)}`],
     ['Duration', formatDuration(report.durationMs)],
@@ -21,7 +22,7 @@ export function renderSessionSummary(report: SessionReport, title: string): stri
       `${report.tokens.input.toLocaleString('en-US')} in · ${report.tokens.output.toLocaleString('en-US')} out · ` +
         `${report.tokens.cacheRead.toLocaleString('en-US')} cache read · ${report.tokens.cacheCreation.toLocaleString('en-US')} cache write`
     ],
-    ['Session', report.sessionId ? code(report.sessionId) : '—']
+    ['Session', report.sessionId ? inlineCode(report.sessionId) : '—']
   ]
   const lines = [`### ${title}`, '', '| | |', '|---|---|']
   for (const [name, value] of rows) lines.push(`| ${name} | ${escapeCell(value)} |`)
@@ -31,7 +32,7 @@ export function renderSessionSummary(report: SessionReport, title: string): stri
   )
   if (tools.length > 0) {
     lines.push('', '| Tool | Calls |', '|---|---:|')
-    for (const [tool, count] of tools) lines.push(`| ${code(tool)} | ${count} |`)
+    for (const [tool, count] of tools) lines.push(`| ${inlineCode(tool)} | ${count} |`)
   }
   if (report.denials.length > 0) {
     lines.push(
@@ -40,7 +41,9 @@ export function renderSessionSummary(report: SessionReport, title: string): stri
       ''
     )
     for (const denial of report.denials) {
-      lines.push(`- ${code(denial.tool)}${denial.input ? ` ${code(denial.input)}` : ''}`)
+      lines.push(
+        `- ${inlineCode(denial.tool)}${denial.input ? ` ${inlineCode(denial.input)}` : ''}`
+      )
     }
   }
   if (report.errors.length > 0) {
@@ -62,13 +65,6 @@ export function formatDuration(ms: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`
   const minutes = Math.floor(seconds / 60)
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`
-}
-
-function code(text: string): string {
-  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length))
-  const fence = '`'.repeat(longestRun + 1)
-  const pad = longestRun > 0 ? ' ' : ''
-  return `${fence}${pad}${text}${pad}${fence}`
 }
 
 function escapeCell(text: string): string {

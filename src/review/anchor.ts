@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { canComment, rangeInOneHunk, type ParsedDiff } from './diff.js'
-import { fenced } from './prompt.js'
+import { fenced } from '../markdown.js'
 import { findingMarker, fingerprint, severityRank, type Finding, type Side } from './findings.js'
 
 /** One inline comment as `pulls.createReview` takes it. */

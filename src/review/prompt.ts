@@ -1,5 +1,6 @@
 import type { FileDiff, ParsedDiff } from './diff.js'
 import { SEVERITIES, type Severity } from '../inputs.js'
+import { fenced } from '../markdown.js'
 import type { Finding } from './findings.js'
 
 export interface ReviewPromptInput {
@@ -171,17 +172,6 @@ function pad(text: string): string {
 function blockingText(threshold: Severity): string {
   const index = SEVERITIES.indexOf(threshold)
   return SEVERITIES.slice(0, index + 1).join(' or ')
-}
-
-/** A fence longer than any backtick run inside, so the content cannot close it. */
-export function fenced(content: string, language = ''): string {
-  const longest = Math.max(2, ...(content.match(/`+/g) ?? []).map(run => run.length))
-  const fence = '`'.repeat(longest + 1)
-  // Empty content gets no line at all: an empty suggestion block deletes the lines, while one
-  // holding an empty line would replace them with a blank line.
-  return content === ''
-    ? `${fence}${language}\n${fence}`
-    : `${fence}${language}\n${content}\n${fence}`
 }
 
 function oneLine(text: string): string {

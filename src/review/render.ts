@@ -8,7 +8,7 @@ import {
   type Finding,
   type Verdict
 } from './findings.js'
-import { fenced } from './prompt.js'
+import { fenced } from '../markdown.js'
 
 export interface SummaryInput {
   verdict: Verdict

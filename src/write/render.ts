@@ -1,3 +1,4 @@
+import { fenced, inlineCode } from '../markdown.js'
 import type { WriterReport } from './report.js'
 import type { VerifyResult } from './verify.js'
 
@@ -74,7 +75,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   parts.push(`### Changes (${files.length} file${files.length === 1 ? '' : 's'})`)
   const rows = ['| File | Why |', '|---|---|']
   for (const file of files.slice(0, MAX_FILE_ROWS)) {
-    rows.push(`| ${cell(code(file))} | ${cell(why.get(file) ?? '') || '—'} |`)
+    rows.push(`| ${cell(inlineCode(file))} | ${cell(why.get(file) ?? '') || '—'} |`)
   }
   if (files.length > MAX_FILE_ROWS) rows.push(`| … and ${files.length - MAX_FILE_ROWS} more | |`)
   parts.push(rows.join('\n'))
@@ -85,9 +86,9 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   const { costUsd, numTurns, model } = input.session
   parts.push(
     '---',
-    `<sub>Written by Tandem with Claude Code${model ? ` (${code(model)})` : ''}: ` +
+    `<sub>Written by Tandem with Claude Code${model ? ` (${inlineCode(model)})` : ''}: ` +
       `${numTurns} turn${numTurns === 1 ? '' : 's'}, $${costUsd.toFixed(4)}. ` +
-      `Branch ${code(input.branch)}; a re-run with the same prompt updates this pull request.</sub>`,
+      `Branch ${inlineCode(input.branch)}; a re-run with the same prompt updates this pull request.</sub>`,
     writeMarker(input.branch)
   )
   return parts.join('\n\n') + '\n'
@@ -103,8 +104,8 @@ export function renderVerify(verify: VerifyResult): string {
       : `exit ${verify.exitCode}`
   const head =
     verify.status === 'passed'
-      ? `✅ ${code(verify.command)} passed (${how})`
-      : `❌ ${code(verify.command)} failed (${how}). A failing check does not stop the pull ` +
+      ? `✅ ${inlineCode(verify.command)} passed (${how})`
+      : `❌ ${inlineCode(verify.command)} failed (${how}). A failing check does not stop the pull ` +
         'request: it is reported here for the reviewer and for you.'
   if (!verify.tail) return head
   const label = verify.truncated ? 'The end of its output' : 'Its output'
@@ -113,7 +114,7 @@ export function renderVerify(verify: VerifyResult): string {
     '',
     `<details><summary>${label}</summary>`,
     '',
-    fence(verify.tail),
+    fenced(verify.tail, 'text'),
     '',
     '</details>'
   ].join('\n')
@@ -136,11 +137,11 @@ export interface WriteSummaryInput {
 export function renderWriteSummary(input: WriteSummaryInput): string {
   const rows: [string, string][] = []
   if (input.stopped) rows.push(['Result', input.stopped])
-  rows.push(['Branch', `${code(input.branch)} → ${code(input.base)}`])
+  rows.push(['Branch', `${inlineCode(input.branch)} → ${inlineCode(input.base)}`])
   rows.push([
     'Commit',
     input.commitSha
-      ? `${code(input.commitSha.slice(0, 12))} ${input.pushed ? '(pushed)' : '(the branch already had this tree: not pushed)'}`
+      ? `${inlineCode(input.commitSha.slice(0, 12))} ${input.pushed ? '(pushed)' : '(the branch already had this tree: not pushed)'}`
       : '—'
   ])
   rows.push(['Changed files', String(input.changedFiles.length)])
@@ -154,7 +155,8 @@ export function renderWriteSummary(input: WriteSummaryInput): string {
   if (verify) lines.push('', verify)
   if (input.changedFiles.length > 0) {
     lines.push('', '<details><summary>Changed files</summary>', '')
-    for (const file of [...input.changedFiles].sort().slice(0, 200)) lines.push(`- ${code(file)}`)
+    for (const file of [...input.changedFiles].sort().slice(0, 200))
+      lines.push(`- ${inlineCode(file)}`)
     if (input.changedFiles.length > 200)
       lines.push(`- … and ${input.changedFiles.length - 200} more`)
     lines.push('', '</details>')
@@ -163,18 +165,6 @@ export function renderWriteSummary(input: WriteSummaryInput): string {
 }
 
 /** A fenced block that no backtick run inside `text` can close early. */
-export function fence(text: string, info = 'text'): string {
-  const longest = Math.max(0, ...(text.match(/`{3,}/g) ?? []).map(run => run.length))
-  const ticks = '`'.repeat(Math.max(3, longest + 1))
-  return `${ticks}${info}\n${text}\n${ticks}`
-}
-
-function code(text: string): string {
-  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length))
-  const ticks = '`'.repeat(longestRun + 1)
-  const pad = longestRun > 0 ? ' ' : ''
-  return `${ticks}${pad}${text}${pad}${ticks}`
-}
 
 function cell(text: string): string {
   return oneLine(text).replace(/\|/g, '\\|')
