@@ -41,6 +41,7 @@ const CONTRACT_INPUTS = [
   'claude-version',
   'pr-number',
   'working-directory',
+  'allowed-bots',
   'blocking-severity',
   'review-event',
   'fail-on',

@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import type { InputReader, Inputs } from '../src/inputs.js'
 
-// readInputs goes through @actions/core; a stand-in records what it masks.
+// readInputs goes through @actions/core; a stand-in answers its getInput.
 const actionInputs = new Map<string, string>()
-const setSecret = jest.fn<(secret: string) => void>()
 jest.unstable_mockModule('@actions/core', () => ({
-  getInput: (name: string) => actionInputs.get(name) ?? '',
-  setSecret
+  getInput: (name: string) => actionInputs.get(name) ?? ''
 }))
 
 const {
@@ -69,6 +67,7 @@ describe('defaults', () => {
       claudeVersion: DEFAULT_CLAUDE_VERSION,
       prNumber: undefined,
       workingDirectory: workspace,
+      allowedBots: [],
       blockingSeverity: 'major',
       reviewEvent: 'auto',
       failOn: undefined,
@@ -357,7 +356,50 @@ describe('claude-args', () => {
   })
 
   it('is read from the claude-args input', () => {
-    expect(parse({ 'claude-args': `--foo "a b"` }).claudeArgs).toEqual(['--foo', 'a b'])
+    expect(parse({ mode: 'run', prompt: 'x', 'claude-args': `--foo "a b"` }).claudeArgs).toEqual([
+      '--foo',
+      'a b'
+    ])
+  })
+
+  describe('for a mode that runs the reviewer', () => {
+    it.each([
+      ['review', {}],
+      ['pair', { prompt: 'Add a README.' }],
+      ['write', { prompt: 'Add a README.', review: 'true' }]
+    ])('accepts flags that only narrow it (%s)', (mode, extra) => {
+      const text = `--model opus --effort high --disallowedTools Read 'Grep(secret/**)' --max-turns 5 --verbose --append-system-prompt "Be brief"`
+      expect(parse({ mode, ...extra, 'claude-args': text }).claudeArgs).toHaveLength(12)
+    })
+
+    it.each([
+      ['--allowedTools Bash', '--allowedTools'],
+      ['--allowed-tools=Bash', '--allowed-tools'],
+      ['--tools default', '--tools'],
+      ['--permission-mode bypassPermissions', '--permission-mode'],
+      ['--dangerously-skip-permissions', '--dangerously-skip-permissions'],
+      ['--mcp-config /tmp/x.json', '--mcp-config'],
+      ['--settings {}', '--settings'],
+      ['--add-dir /', '--add-dir'],
+      ['--setting-sources project', '--setting-sources'],
+      ['--plugin-dir ./p', '--plugin-dir'],
+      ['--model opus --agents {}', '--agents'],
+      ['--disallowedTools Edit Bash --settings x', '--settings'],
+      ['--verbose=yes', '--verbose=yes'],
+      ['--model', '--model'],
+      ['-d', '-d'],
+      ['stray', 'stray']
+    ])('refuses %j, naming %s', (text, named) => {
+      expect(errorOf({ mode: 'review', 'claude-args': text })).toBe(
+        `Input 'claude-args' has value ${JSON.stringify(text)}: mode "review" runs the read-only reviewer, and '${named}' could give it tools, permissions, settings, MCP servers, directories or setting sources; expected only flags that narrow it (--model, --fallback-model, --effort, --append-system-prompt, --disallowedTools, --max-turns, --max-budget-usd, --betas)`
+      )
+    })
+
+    it('leaves writer-only modes alone', () => {
+      expect(
+        parse({ mode: 'write', prompt: 'x', 'claude-args': '--add-dir /data' }).claudeArgs
+      ).toEqual(['--add-dir', '/data'])
+    })
   })
 
   const words = 'command-line words, split like a shell splits them'
@@ -391,6 +433,33 @@ describe('claude-args', () => {
       `Input 'claude-args' has value ${JSON.stringify(text)}: expected ${words}, with every quote closed`
     )
   })
+})
+
+describe('allowed-bots', () => {
+  it('reads bot logins, [bot] optional, as GitHub names bots in events', () => {
+    expect(
+      parse({
+        'allowed-bots': 'renovate[bot]\nDependabot, my-review-app ,\n\ntandem-reviewer[BOT]'
+      }).allowedBots
+    ).toEqual(['renovate[bot]', 'dependabot[bot]', 'my-review-app[bot]', 'tandem-reviewer[bot]'])
+  })
+
+  it('lists each bot once', () => {
+    expect(parse({ 'allowed-bots': 'renovate, renovate[bot], RENOVATE' }).allowedBots).toEqual([
+      'renovate[bot]'
+    ])
+  })
+
+  it.each(['@renovate', 'octo org/bot', 'a_b', '-lead', 'x'.repeat(40), '*', 'bot[bot][bot]'])(
+    'refuses %j, naming the input and the login',
+    login => {
+      expect(errorOf({ 'allowed-bots': `renovate, ${login}` })).toBe(
+        `Input 'allowed-bots' has value ${JSON.stringify(login)}: expected bot logins such as ` +
+          'dependabot[bot] or renovate, one per line or comma-separated: letters, digits and ' +
+          'hyphens (not first), at most 39 characters, [bot] optional'
+      )
+    }
+  )
 })
 
 describe('prompt and prompt-file', () => {
@@ -610,31 +679,15 @@ describe('shard mode', () => {
 describe('readInputs', () => {
   beforeEach(() => {
     actionInputs.clear()
-    setSecret.mockClear()
   })
 
-  it('reads through @actions/core and masks both secrets', () => {
+  it('reads through @actions/core', () => {
     actionInputs.set('github-token', 'ghs_secret')
     actionInputs.set('anthropic-api-key', 'sk-ant-secret')
     actionInputs.set('working-directory', workspace)
     const inputs = readInputs()
     expect(inputs.githubToken).toBe('ghs_secret')
     expect(inputs.anthropicApiKey).toBe('sk-ant-secret')
-    expect(setSecret).toHaveBeenCalledWith('ghs_secret')
-    expect(setSecret).toHaveBeenCalledWith('sk-ant-secret')
-  })
-
-  it('masks the secrets even when another input is bad', () => {
-    actionInputs.set('github-token', 'ghs_secret')
-    actionInputs.set('mode', 'nope')
-    expect(() => readInputs()).toThrow(InputError)
-    expect(setSecret).toHaveBeenCalledWith('ghs_secret')
-  })
-
-  it('masks nothing when the secrets are empty', () => {
-    actionInputs.set('working-directory', workspace)
-    readInputs()
-    expect(setSecret).not.toHaveBeenCalled()
   })
 })
 

@@ -1,5 +1,6 @@
 // `npm run bench`: every figure beside its baseline, as a ratio measured in the same run.
 import { printFigures, type Figure } from './figures.js'
+import { proxyFigures } from './proxy.js'
 import { reviewFigures } from './review.js'
 import { startupFigures } from './startup.js'
 import { streamFigures } from './stream.js'
@@ -7,7 +8,8 @@ import { streamFigures } from './stream.js'
 const sections: [string, () => Promise<Figure[]>][] = [
   ['stream parser', streamFigures],
   ['action start-up', startupFigures],
-  ['review', reviewFigures]
+  ['review', reviewFigures],
+  ['model proxy', proxyFigures]
 ]
 
 // The fake GitHub's validation worker is unref'd; without a live handle Node would exit while

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { parse as shellParse } from 'shell-quote'
+import { wideningArgument } from './agent/argv.js'
 
 export const MODES = [
   'review',
@@ -51,6 +52,11 @@ export interface Inputs {
   prNumber: number | undefined
   /** Absolute and existing. */
   workingDirectory: string
+  /**
+   * `allowed-bots`: bots besides Tandem's own login whose events and reviews may start a run
+   * (each still needs write permission), as `name[bot]` in lower case.
+   */
+  allowedBots: string[]
 
   // review
   blockingSeverity: Severity
@@ -472,6 +478,27 @@ function parseShardTasks(raw: string | undefined): string[] {
   return value
 }
 
+/**
+ * Bot logins, `[bot]` suffix optional: a GitHub login is letters, digits and hyphens (not
+ * first), at most 39 characters. Kept as `name[bot]` in lower case, as GitHub's events name bots.
+ */
+function parseAllowedBots(read: InputReader): string[] {
+  const bots: string[] = []
+  for (const item of splitList(read('allowed-bots'))) {
+    const name = item.replace(/\[bot\]$/i, '')
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/.test(name)) {
+      throw invalid(
+        'allowed-bots',
+        item,
+        'bot logins such as dependabot[bot] or renovate, one per line or comma-separated: ' +
+          'letters, digits and hyphens (not first), at most 39 characters, [bot] optional'
+      )
+    }
+    bots.push(`${name.toLowerCase()}[bot]`)
+  }
+  return [...new Set(bots)]
+}
+
 function parseShardId(read: InputReader, mode: Mode): string | undefined {
   const raw = optionalString(read, 'shard-id')
   if (raw === undefined) {
@@ -487,6 +514,22 @@ function parseShardId(read: InputReader, mode: Mode): string | undefined {
     throw invalid('shard-id', raw, "letters, digits, '.', '_' or '-' only")
   }
   return raw
+}
+
+/**
+ * `claude-args` reach the reviewer too, whose whole point is that it cannot write or run
+ * anything: there they may only narrow (model, limits, deny rules), never add.
+ */
+function checkReviewerArgs(args: string[], mode: Mode): void {
+  const widening = wideningArgument(args)
+  if (widening === undefined) return
+  throw new InputError(
+    `Input 'claude-args' has value ${JSON.stringify(args.join(' '))}: mode "${mode}" runs the ` +
+      `read-only reviewer, and '${widening}' could give it tools, permissions, settings, MCP ` +
+      'servers, directories or setting sources; expected only flags that narrow it ' +
+      '(--model, --fallback-model, --effort, --append-system-prompt, --disallowedTools, ' +
+      '--max-turns, --max-budget-usd, --betas)'
+  )
 }
 
 // 'a' and 'b'; 'a', 'b' and 'c'
@@ -540,6 +583,11 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
   const taskCommand = optionalString(read, 'task-command')
   if (mode === 'plan') checkPlanSource(tasks, files, taskCommand)
   const shardTasks = mode === 'shard' ? parseShardTasks(tasks) : undefined
+  const review = parseBoolean(read, 'review', false)
+  const claudeArgs = parseClaudeArgs(read('claude-args'))
+  if (mode === 'review' || mode === 'pair' || (mode === 'write' && review)) {
+    checkReviewerArgs(claudeArgs, mode)
+  }
 
   return {
     mode,
@@ -553,11 +601,12 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     maxTurns: parseInteger(read, 'max-turns', { min: 1 }) ?? 30,
     maxBudgetUsd: parsePositiveNumber(read, 'max-budget-usd'),
     timeoutMinutes: parsePositiveNumber(read, 'timeout-minutes') ?? 30,
-    claudeArgs: parseClaudeArgs(read('claude-args')),
+    claudeArgs,
     claudePath: parseClaudePath(read, workingDirectory),
     claudeVersion: parseClaudeVersion(read),
     prNumber,
     workingDirectory,
+    allowedBots: parseAllowedBots(read),
 
     blockingSeverity: parseChoice(read, 'blocking-severity', SEVERITIES, 'major'),
     reviewEvent: parseChoice(read, 'review-event', REVIEW_EVENTS, 'auto'),
@@ -573,7 +622,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     labels: splitList(read('labels')),
     draft: parseBoolean(read, 'draft', false),
     allowWorkflowChanges: parseBoolean(read, 'allow-workflow-changes', false),
-    review: parseBoolean(read, 'review', false),
+    review,
     verifyCommand: optionalString(read, 'verify-command'),
 
     maxRounds: parseInteger(read, 'max-rounds', { min: 1 }) ?? 3,
@@ -595,17 +644,8 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
   }
 }
 
-/** The action's inputs, with both secrets masked in the log before anything else reads them. */
+/** The action's inputs, read through @actions/core. */
 export function readInputs(): Inputs {
   const read: InputReader = name => core.getInput(name)
-  for (const secret of ['github-token', 'anthropic-api-key']) {
-    const value = read(secret)
-    if (value !== '') core.setSecret(value)
-  }
   return parseInputs(read, process.env)
-}
-
-/** What this run must never publish or hand over: the GitHub token and the model API key. */
-export function runSecrets(inputs: Pick<Inputs, 'githubToken' | 'anthropicApiKey'>): string[] {
-  return [inputs.githubToken, inputs.anthropicApiKey].filter((v): v is string => Boolean(v))
 }

@@ -1,4 +1,7 @@
 import * as core from '@actions/core'
+import { releaseAgents } from './agent/launch.js'
+import { addMask, installRedaction, setOutputs } from './github/emit.js'
+import { redactorFor } from './github/redact.js'
 import { readInputs, type Inputs, type Mode } from './inputs.js'
 import { addressMode } from './modes/address.js'
 import { pairMode } from './modes/pair.js'
@@ -17,6 +20,14 @@ const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
 
 /** The action: inputs → mode → outputs. The only place that fails the step. */
 export async function run(): Promise<void> {
+  // Before anything is read or logged: from here on no line, output or summary shows a secret.
+  const secrets = {
+    githubToken: core.getInput('github-token'),
+    anthropicApiKey: core.getInput('anthropic-api-key')
+  }
+  installRedaction(redactorFor(secrets))
+  // The runner masks them too, in this step's lines and in every later step's.
+  for (const value of Object.values(secrets)) addMask(value)
   try {
     const inputs = readInputs()
     const mode = MODES[inputs.mode]
@@ -26,9 +37,11 @@ export async function run(): Promise<void> {
       )
     }
     const outcome = await mode(inputs)
-    for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value)
+    setOutputs(outcome.outputs)
     if (outcome.failure) core.setFailed(outcome.failure)
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
+  } finally {
+    await releaseAgents()
   }
 }

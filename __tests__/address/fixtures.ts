@@ -3,6 +3,9 @@ import { findingMarker } from '../../src/review/findings.js'
 
 let nextId = 100
 
+/** Tandem's own login as tandemLogin reports it (GraphQL names its comments without `[bot]`). */
+export const TANDEM = 'github-actions[bot]'
+
 /** A thread comment; `bot` comments are named as GraphQL names bots, without `[bot]`. */
 export function comment(over: Partial<ThreadComment> & { body: string }): ThreadComment {
   const id = nextId++

@@ -10,7 +10,7 @@ import {
   type AddressPromptInput
 } from '../../src/address/prompt.js'
 import { addressedMarker, selectThreads } from '../../src/address/threads.js'
-import { comment, finding, thread } from './fixtures.js'
+import { TANDEM, comment, finding, thread } from './fixtures.js'
 
 const FILE =
   Array.from({ length: 30 }, (_, i) => `export const v${i + 1} = ${i + 1}`).join('\n') + '\n'
@@ -33,7 +33,8 @@ const humanThread = thread(
 function input(over: Partial<AddressPromptInput> = {}): AddressPromptInput {
   const { selected } = selectThreads([evalThread, divThread, humanThread], {
     includeHumanComments: true,
-    canWrite: () => true
+    canWrite: () => true,
+    tandem: TANDEM
   })
   return {
     repository: 'acme/widgets',
@@ -132,7 +133,8 @@ describe('buildAddressPrompt', () => {
     const reply = comment({ author: 'alice', body: 'The query string.' })
     const { selected } = selectThreads([thread([first, answer, reply])], {
       includeHumanComments: true,
-      canWrite: () => true
+      canWrite: () => true,
+      tandem: TANDEM
     })
     const prompt = buildAddressPrompt(input({ threads: selected }))
     expect(prompt).toMatch(

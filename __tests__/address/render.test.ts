@@ -8,7 +8,7 @@ import {
 } from '../../src/address/render.js'
 import { readAddressed, selectThreads } from '../../src/address/threads.js'
 import { NO_VERIFY, type VerifyResult } from '../../src/write/verify.js'
-import { finding, thread } from './fixtures.js'
+import { TANDEM, finding, thread } from './fixtures.js'
 
 const SHA = '0123456789abcdef0123456789abcdef01234567'
 const commit = { sha: SHA, url: `https://github.com/acme/widgets/commit/${SHA}` }
@@ -102,7 +102,8 @@ describe('commitMessage and the job summary', () => {
   const c = thread([finding('Missing test')], { line: 9 })
   const { selected } = selectThreads([a, b, c], {
     includeHumanComments: false,
-    canWrite: () => false
+    canWrite: () => false,
+    tandem: TANDEM
   })
   const answers = new Map<string, ThreadAnswer>([
     [a.id, { id: a.id, status: 'fixed', reply: 'Number().' }],

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildAgentEnv, buildArgv, type SessionOptions } from '../../src/agent/argv.js'
+import {
+  buildAgentEnv,
+  buildArgv,
+  wideningArgument,
+  type SessionOptions
+} from '../../src/agent/argv.js'
 
 const base: SessionOptions = {
   maxTurns: 30,
@@ -55,6 +60,37 @@ describe('buildArgv', () => {
     expect(argv[argv.indexOf('--resume') + 1]).toBe('abc')
     expect(argv.slice(-2)).toEqual(['--add-dir', '/tmp/x y'])
   })
+
+  it('offers only the listed built-in tools, as one comma-joined value, and no MCP servers', () => {
+    const argv = buildArgv({
+      ...base,
+      tools: ['Read', 'Grep', 'Glob'],
+      strictMcpConfig: true,
+      extraArgs: ['--model', 'x']
+    })
+    expect(argv[argv.indexOf('--tools') + 1]).toBe('Read,Grep,Glob')
+    // Before the extra args, which can then only add what wideningArgument lets through.
+    expect(argv.indexOf('--strict-mcp-config')).toBeLessThan(argv.indexOf('--model'))
+    expect(buildArgv(base)).not.toContain('--tools')
+  })
+})
+
+describe('wideningArgument', () => {
+  it.each<[string[], string | undefined]>([
+    [[], undefined],
+    [['--model', 'opus', '--max-turns=3'], undefined],
+    [['--disallowedTools', 'Read', 'Grep', '--verbose'], undefined],
+    [['--disallowed-tools=Read'], undefined],
+    [['--model', 'opus', '--settings', '{}'], '--settings'],
+    [['--allowedTools', 'Bash'], '--allowedTools'],
+    [['--tools=default'], '--tools'],
+    [['--add-dir', '/'], '--add-dir'],
+    [['--model', 'opus', 'Bash'], 'Bash'],
+    [['--strict-mcp-config=false'], '--strict-mcp-config=false'],
+    [['--effort'], '--effort']
+  ])('%j → %j', (args, expected) => {
+    expect(wideningArgument(args)).toBe(expected)
+  })
 })
 
 describe('buildAgentEnv', () => {
@@ -69,12 +105,20 @@ describe('buildAgentEnv', () => {
     ACTIONS_RUNTIME_TOKEN: 'rt',
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc',
     ACTIONS_RESULTS_URL: 'https://results',
+    ACTIONS_CACHE_SERVICE_V2: 'True',
+    GITHUB_ENV: '/runner/temp/_runner_file_commands/set_env_1',
+    GITHUB_PATH: '/runner/temp/_runner_file_commands/add_path_1',
+    GITHUB_OUTPUT: '/runner/temp/_runner_file_commands/set_output_1',
+    GITHUB_STATE: '/runner/temp/_runner_file_commands/save_state_1',
+    GITHUB_STEP_SUMMARY: '/runner/temp/_runner_file_commands/step_summary_1',
     GITHUB_REPOSITORY: 'o/r',
     ANTHROPIC_BASE_URL: 'http://127.0.0.1:1'
   }
 
+  const proxied = { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ANTHROPIC_API_KEY: 'tandem-proxy-x' }
+
   it('withholds the GitHub token under every name, inputs and runner credentials', () => {
-    const env = buildAgentEnv(runner, { secrets: ['ghs_secret'], anthropicApiKey: 'sk-ant' })
+    const env = buildAgentEnv(runner, { secrets: ['ghs_secret'], model: proxied })
     expect(Object.values(env)).not.toContain('ghs_secret')
     for (const name of [
       'GITHUB_TOKEN',
@@ -84,26 +128,43 @@ describe('buildAgentEnv', () => {
       'INPUT_PROMPT',
       'ACTIONS_RUNTIME_TOKEN',
       'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
-      'ACTIONS_RESULTS_URL'
+      'ACTIONS_RESULTS_URL',
+      'ACTIONS_CACHE_SERVICE_V2',
+      'GITHUB_ENV',
+      'GITHUB_PATH',
+      'GITHUB_OUTPUT',
+      'GITHUB_STATE',
+      'GITHUB_STEP_SUMMARY'
     ]) {
       expect(env).not.toHaveProperty([name])
     }
   })
 
-  it('keeps provider settings and context, and sets the API key', () => {
-    const env = buildAgentEnv(runner, { secrets: ['ghs_secret'], anthropicApiKey: 'sk-ant' })
+  it("keeps context, and gives the proxy's URL and key instead of the runner's", () => {
+    const env = buildAgentEnv(
+      { ...runner, ANTHROPIC_API_KEY: 'sk-ant-real', ANTHROPIC_AUTH_TOKEN: 'tok' },
+      { secrets: ['ghs_secret', 'sk-ant-real'], model: proxied }
+    )
     expect(env).toMatchObject({
       PATH: '/usr/bin',
       HOME: '/home/runner',
       GITHUB_REPOSITORY: 'o/r',
-      ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
-      ANTHROPIC_API_KEY: 'sk-ant',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+      ANTHROPIC_API_KEY: 'tandem-proxy-x',
       DISABLE_AUTOUPDATER: '1'
     })
+    expect(env).not.toHaveProperty(['ANTHROPIC_AUTH_TOKEN'])
   })
 
-  it('leaves an ANTHROPIC_API_KEY from the environment when the input is empty', () => {
-    const env = buildAgentEnv({ ANTHROPIC_API_KEY: 'from-env' }, { secrets: [] })
-    expect(env.ANTHROPIC_API_KEY).toBe('from-env')
+  it("passes a provider's own settings through when nothing is proxied (Bedrock, Vertex)", () => {
+    const env = buildAgentEnv(
+      { CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: 'us-east-1', ANTHROPIC_BASE_URL: 'https://b' },
+      { secrets: [] }
+    )
+    expect(env).toMatchObject({
+      CLAUDE_CODE_USE_BEDROCK: '1',
+      AWS_REGION: 'us-east-1',
+      ANTHROPIC_BASE_URL: 'https://b'
+    })
   })
 })

@@ -2,7 +2,7 @@
 // the scripted API + the fake GitHub following a real bare remote, so a pull request can only be
 // opened for a branch that was really pushed.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
@@ -37,6 +37,7 @@ let repo: TestRepo
 let gh: FakeGitHub
 let api: ScriptedApi | undefined
 const apis: ScriptedApi[] = []
+const afterThis: (() => void)[] = []
 
 beforeEach(async () => {
   tmp = makeTempDir('tandem-write-e2e')
@@ -58,6 +59,7 @@ afterEach(async () => {
     api = undefined
     await gh.close()
     tmp.cleanup()
+    for (const cleanup of afterThis.splice(0)) cleanup()
   }
 })
 
@@ -357,7 +359,14 @@ describe('write mode through dist/index.js', () => {
   })
 
   it('runs verify-command after the writer and reports passed, then failed, in the PR body', async () => {
-    const envDump = path.join(tmp.path, 'verify-env.txt')
+    // verify-command runs as the agent's own user: it can write only where anyone may.
+    const dumpDir = makeTempDir('tandem-verify-env')
+    afterThis.push(() => dumpDir.cleanup())
+    // A file of its own there would be removed with the agent user when the run ends.
+    chmodSync(dumpDir.path, 0o777)
+    const envDump = path.join(dumpDir.path, 'verify-env.txt')
+    writeFileSync(envDump, '', { mode: 0o666 })
+    chmodSync(envDump, 0o666)
     const passing = await write({
       inputs: {
         'verify-command': `env > ${envDump}; test -f src/farewell.ts && echo "all 2 checks passed"`

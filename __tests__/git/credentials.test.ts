@@ -1,5 +1,17 @@
-import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseConfigZ, withCredentialsHidden } from '../../src/git/credentials.js'
@@ -65,5 +77,116 @@ describe('withCredentialsHidden', () => {
     } finally {
       rmSync(root, { recursive: true, force: true })
     }
+  })
+})
+
+describe('withCredentialsHidden with actions/checkout v6', () => {
+  let root: string
+  let ws: string
+  let runnerTemp: string
+  let credentials: string
+  const content =
+    '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46djY=\n'
+
+  beforeEach(() => {
+    root = realpathSync(mkdtempSync(path.join(tmpdir(), 'tandem-creds-v6-')))
+    ws = createTestRepo(root, { 'a.txt': 'a\n' }).workspace
+    runnerTemp = path.join(root, 'runner-temp')
+    mkdirSync(runnerTemp)
+    credentials = path.join(
+      runnerTemp,
+      'git-credentials-0f8fad5b-d9cb-469f-a165-70867728950e.config'
+    )
+    writeFileSync(credentials, content, { mode: 0o644 })
+    chmodSync(credentials, 0o644)
+    git(ws, ['config', '--local', `includeIf.gitdir:${path.join(ws, '.git')}.path`, credentials])
+  })
+  afterEach(() => rmSync(root, { recursive: true, force: true }))
+
+  const list = () => git(ws, ['config', '--local', '--list']).split('\n').sort()
+  const effectiveHeader = () => {
+    try {
+      return git(ws, ['config', '--get', 'http.https://github.com/.extraheader'])
+    } catch {
+      return undefined
+    }
+  }
+
+  it('removes the included credentials file while fn runs and writes it back, same mode', async () => {
+    const sibling = path.join(runnerTemp, 'other-file')
+    writeFileSync(sibling, 'not a credential\n')
+    expect(effectiveHeader()).toContain('basic')
+    const config = list()
+
+    await withCredentialsHidden(ws, async () => {
+      expect(existsSync(credentials)).toBe(false)
+      expect(effectiveHeader()).toBeUndefined()
+      expect(readFileSync(path.join(ws, '.git', 'config'), 'utf8')).not.toContain('credentials')
+      // Only the file an includeIf entry names is held.
+      expect(readFileSync(sibling, 'utf8')).toBe('not a credential\n')
+    })
+    expect(readFileSync(credentials, 'utf8')).toBe(content)
+    expect(statSync(credentials).mode & 0o7777).toBe(0o644)
+    expect(list()).toEqual(config)
+    expect(effectiveHeader()).toContain('basic')
+  })
+
+  it('restores the file when fn throws, when it vanished, was replaced, or its directory went', async () => {
+    const config = list()
+    const cases: Array<() => void> = [
+      () => {
+        throw new Error('boom')
+      },
+      () => writeFileSync(credentials, 'planted by the agent\n', { mode: 0o666 }),
+      () => symlinkSync('/etc/passwd', credentials),
+      () => mkdirSync(credentials),
+      () => rmSync(runnerTemp, { recursive: true, force: true })
+    ]
+    const passwd = existsSync('/etc/passwd') ? readFileSync('/etc/passwd') : undefined
+    for (const during of cases) {
+      await withCredentialsHidden(ws, async () => during()).catch(error => {
+        expect(String(error)).toContain('boom')
+      })
+      expect(lstatSync(credentials).isFile()).toBe(true)
+      expect(readFileSync(credentials, 'utf8')).toBe(content)
+      expect(statSync(credentials).mode & 0o7777).toBe(0o644)
+      expect(list()).toEqual(config)
+    }
+    if (passwd) expect(readFileSync('/etc/passwd')).toEqual(passwd)
+  })
+
+  it('resolves relative and ~/ include paths as git does', async () => {
+    // Relative to the directory of .git/config, i.e. the git dir.
+    const relative = path.join(ws, '.git', '..', 'creds-relative.config')
+    writeFileSync(relative, content, { mode: 0o600 })
+    git(ws, [
+      'config',
+      '--local',
+      '--add',
+      `includeIf.gitdir:${path.join(ws, '.git')}.path`,
+      '../creds-relative.config'
+    ])
+    // git itself reads that file.
+    expect(
+      git(ws, ['config', '--show-origin', '--get-all', 'http.https://github.com/.extraheader'])
+    ).toContain('.git/../creds-relative.config')
+    const home = path.join(root, 'home')
+    mkdirSync(home)
+    writeFileSync(path.join(home, 'creds-home.config'), content)
+    git(ws, ['config', '--local', 'includeIf.onbranch:main.path', '~/creds-home.config'])
+    const savedHome = process.env.HOME
+    process.env.HOME = home
+    try {
+      await withCredentialsHidden(ws, async () => {
+        expect(existsSync(relative)).toBe(false)
+        expect(existsSync(path.join(home, 'creds-home.config'))).toBe(false)
+        expect(existsSync(credentials)).toBe(false)
+      })
+    } finally {
+      process.env.HOME = savedHome
+    }
+    expect(readFileSync(relative, 'utf8')).toBe(content)
+    expect(statSync(relative).mode & 0o7777).toBe(0o600)
+    expect(readFileSync(path.join(home, 'creds-home.config'), 'utf8')).toBe(content)
   })
 })

@@ -7,6 +7,7 @@ import {
   addressTrigger,
   hasFixCommand,
   hasReviewCommand,
+  isAllowedBot,
   isForkPullRequest,
   readEvent,
   reviewTrigger,
@@ -56,7 +57,8 @@ describe('reviewTrigger: pull_request', () => {
     expect(reviewTrigger('pull_request', payload)).toEqual({
       run: true,
       prNumber: payload.number,
-      actor: obj(payload.sender).login
+      actor: obj(payload.sender).login,
+      check: 'none'
     })
   })
 
@@ -108,7 +110,8 @@ describe('reviewTrigger: issue_comment', () => {
       run: true,
       prNumber: obj(payload.issue).number,
       commentId: obj(payload.comment).id,
-      actor: 'Codertocat'
+      actor: 'Codertocat',
+      check: 'write'
     })
   })
 
@@ -162,7 +165,8 @@ describe('reviewTrigger: other events', () => {
     expect(reviewTrigger('workflow_dispatch', payload, { prNumberInput: 7 })).toEqual({
       run: true,
       prNumber: 7,
-      actor: obj(payload.sender).login
+      actor: obj(payload.sender).login,
+      check: 'none'
     })
   })
 
@@ -246,20 +250,22 @@ function botReview(body: string | null): Payload {
 }
 
 describe('addressTrigger', () => {
-  it("runs on a review submitted by Tandem's reviewer, marked as a chain of reviews", () => {
+  it("runs on a review with Tandem's marker in its trailer, if the bot proves to be Tandem", () => {
     const payload = botReview('### Tandem review\n\nTwo problems.\n\n<!-- tandem:review -->')
     expect(addressTrigger('pull_request_review', payload)).toEqual({
       run: true,
       prNumber: obj(payload.pull_request).number,
       actor: 'tandem-app[bot]',
-      source: 'reviewer'
+      source: 'reviewer',
+      // whyNotTrusted: the reviewer must be Tandem's own login.
+      check: 'tandem'
     })
   })
 
   it("skips other bots' reviews, and the empty reviews GitHub makes for thread replies", () => {
     expect(addressTrigger('pull_request_review', botReview('LGTM'))).toMatchObject({
       run: false,
-      reason: expect.stringContaining('not by Tandem')
+      reason: expect.stringContaining('the review was submitted by a bot (tandem-app[bot])')
     })
     expect(addressTrigger('pull_request_review', botReview(null))).toMatchObject({ run: false })
     const dismissed = botReview('<!-- tandem:review -->')
@@ -279,7 +285,8 @@ describe('addressTrigger', () => {
     expect(addressTrigger('pull_request_review', payload)).toMatchObject({
       run: true,
       actor: 'Codertocat',
-      source: 'command'
+      source: 'command',
+      check: 'write'
     })
     obj(payload.review).body = 'Looks fine'
     expect(addressTrigger('pull_request_review', payload)).toMatchObject({
@@ -294,7 +301,8 @@ describe('addressTrigger', () => {
       run: true,
       prNumber: obj(payload.issue).number,
       actor: 'Codertocat',
-      source: 'command'
+      source: 'command',
+      check: 'write'
     })
     expect(addressTrigger('issue_comment', prComment('/tandem review'))).toMatchObject({
       run: false,
@@ -330,7 +338,8 @@ describe('addressTrigger', () => {
       run: true,
       prNumber: 7,
       actor: obj(dispatch.sender).login,
-      source: 'dispatch'
+      source: 'dispatch',
+      check: 'none'
     })
     expect(addressTrigger('schedule', {}, { prNumberInput: 7 })).toMatchObject({ run: true })
     expect(addressTrigger('pull_request', example('pull_request', 'synchronize'))).toMatchObject({
@@ -349,5 +358,152 @@ describe('hasFixCommand', () => {
     ['```\n/tandem fix\n```', false]
   ])('%j → %s', (body, expected) => {
     expect(hasFixCommand(body)).toBe(expected)
+  })
+})
+
+/** A bot that allowed-bots may list: a separate reviewer App, a dependency bot, … */
+const RENOVATE = { login: 'renovate[bot]', type: 'Bot' }
+const TANDEM_APP = { login: 'tandem-app[bot]', type: 'Bot' }
+const MARKED =
+  '### Tandem review\n\nFindings.\n\n<!-- tandem:review -->\n<!-- tandem:run id=abc -->'
+
+function byBot(payload: Payload, bot: { login: string; type: string }): Payload {
+  payload.sender = bot
+  for (const key of ['comment', 'review']) {
+    if (payload[key] !== undefined) obj(payload[key]).user = bot
+  }
+  return payload
+}
+
+describe('bots and allowed-bots', () => {
+  const allowedBots = ['renovate[bot]']
+
+  it.each([
+    ['pull_request synchronize', 'pull_request', () => example('pull_request', 'synchronize')],
+    ['a /tandem review comment', 'issue_comment', () => prComment('/tandem review')],
+    ['workflow_dispatch', 'workflow_dispatch', () => example('workflow_dispatch')]
+  ])('reviewTrigger: an unlisted bot’s %s starts nothing', (_what, eventName, make) => {
+    for (const bot of [TANDEM_APP, { login: 'evil[bot]', type: 'Bot' }]) {
+      expect(
+        reviewTrigger(eventName, byBot(make(), bot), { prNumberInput: 5, allowedBots })
+      ).toEqual({
+        run: false,
+        reason: expect.stringContaining(`a bot (${bot.login}) that allowed-bots does not list`)
+      })
+    }
+  })
+
+  it('reviewTrigger: a listed bot’s events run, with its permission still to check', () => {
+    const push = byBot(example('pull_request', 'synchronize'), RENOVATE)
+    expect(reviewTrigger('pull_request', push, { allowedBots })).toEqual({
+      run: true,
+      prNumber: push.number,
+      actor: 'renovate[bot]',
+      check: 'allowed-bot'
+    })
+    const comment = byBot(prComment('/tandem review'), RENOVATE)
+    expect(reviewTrigger('issue_comment', comment, { allowedBots })).toMatchObject({
+      run: true,
+      actor: 'renovate[bot]',
+      commentId: obj(comment.comment).id,
+      check: 'allowed-bot'
+    })
+    // A listed bot still needs the command, and its comments with Tandem's marker are skipped.
+    expect(
+      reviewTrigger('issue_comment', byBot(prComment('hello'), RENOVATE), { allowedBots })
+    ).toMatchObject({ run: false })
+    expect(
+      reviewTrigger(
+        'issue_comment',
+        byBot(prComment('<!-- tandem:x -->\n/tandem review'), RENOVATE),
+        {
+          allowedBots
+        }
+      )
+    ).toMatchObject({ run: false })
+  })
+
+  it('matches allowed-bots without case or [bot] suffix, but only bots', () => {
+    expect(isAllowedBot('Renovate[bot]', ['renovate'])).toBe(true)
+    expect(isAllowedBot('renovate[bot]', ['RENOVATE[BOT]'])).toBe(true)
+    expect(isAllowedBot('renovate-x[bot]', ['renovate'])).toBe(false)
+    expect(isAllowedBot('renovate[bot]', [])).toBe(false)
+    // A person named like a listed bot is a person: the usual checks apply to them.
+    const person = prComment('/tandem review')
+    obj(obj(person.comment).user).login = 'renovate'
+    expect(reviewTrigger('issue_comment', person, { allowedBots })).toMatchObject({
+      run: true,
+      actor: 'renovate',
+      check: 'write'
+    })
+  })
+
+  it('a bot’s comment is judged by its author even when GitHub names a person as sender', () => {
+    const payload = prComment('/tandem fix')
+    obj(payload.comment).user = { login: 'evil[bot]', type: 'Bot' }
+    expect(addressTrigger('issue_comment', payload, { allowedBots })).toMatchObject({
+      run: false,
+      reason: expect.stringContaining('evil[bot]')
+    })
+  })
+
+  it('addressTrigger: an unlisted bot’s /tandem fix starts nothing, a listed one’s is checked', () => {
+    expect(
+      addressTrigger('issue_comment', byBot(prComment('/tandem fix'), TANDEM_APP), { allowedBots })
+    ).toMatchObject({ run: false, reason: expect.stringContaining('allowed-bots does not list') })
+    expect(
+      addressTrigger('issue_comment', byBot(prComment('/tandem fix'), RENOVATE), { allowedBots })
+    ).toMatchObject({ run: true, actor: 'renovate[bot]', source: 'command', check: 'allowed-bot' })
+    const review = byBot(example('pull_request_review', 'submitted'), RENOVATE)
+    obj(review.review).body = 'Bumped.\n/tandem fix'
+    expect(addressTrigger('pull_request_review', review, { allowedBots })).toMatchObject({
+      run: true,
+      actor: 'renovate[bot]',
+      source: 'command',
+      check: 'allowed-bot'
+    })
+    obj(review.review).body = 'Bumped.'
+    expect(addressTrigger('pull_request_review', review, { allowedBots })).toMatchObject({
+      run: false,
+      reason: 'the review by renovate[bot] holds no /tandem fix command'
+    })
+  })
+
+  it('addressTrigger: the review hand-off needs the marker in the trailer, and Tandem', () => {
+    const review = byBot(example('pull_request_review', 'submitted'), TANDEM_APP)
+    obj(review.review).body = MARKED
+    expect(addressTrigger('pull_request_review', review)).toMatchObject({
+      run: true,
+      source: 'reviewer',
+      check: 'tandem'
+    })
+    // A listed bot may hand over too (a separate reviewer App), with its permission checked.
+    const listed = byBot(example('pull_request_review', 'submitted'), RENOVATE)
+    obj(listed.review).body = MARKED
+    expect(addressTrigger('pull_request_review', listed, { allowedBots })).toMatchObject({
+      run: true,
+      actor: 'renovate[bot]',
+      source: 'reviewer',
+      check: 'tandem-or-allowed-bot'
+    })
+    // The marker anywhere but the trailer is not Tandem's: quoted, in a code block, mid-text.
+    for (const body of [
+      'see <!-- tandem:review --> above',
+      '<!-- tandem:review -->\nLGTM',
+      '```\n<!-- tandem:review -->\n```\nthanks',
+      '<!-- tandem:review -->\n\nok'
+    ]) {
+      obj(review.review).body = body
+      expect(addressTrigger('pull_request_review', review)).toMatchObject({ run: false })
+    }
+  })
+
+  it("addressTrigger: a person's review with Tandem's marker is a person's review", () => {
+    const payload = example('pull_request_review', 'submitted')
+    obj(payload.review).body = MARKED
+    expect(addressTrigger('pull_request_review', payload)).toMatchObject({
+      run: false,
+      reason: 'the review by @Codertocat holds no /tandem fix command'
+    })
   })
 })

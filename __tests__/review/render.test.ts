@@ -9,6 +9,7 @@ import {
   readFingerprints,
   readReviewedSha,
   reviewedMarker,
+  trailerMarkers,
   type Finding
 } from '../../src/review/findings.js'
 import {
@@ -86,8 +87,8 @@ describe('renderUnanchored', () => {
     )
     expect(text).toContain('\n  Two writers.\n\n  Second paragraph.\n')
     expect(text).toContain('  Suggested replacement:\n\n  ````\n  lock()\n  ```\n')
-    expect(lines.at(-1)).toBe(`  ${findingMarker(fingerprint(across))}`)
-    expect(readFingerprints(text)).toEqual([fingerprint(across)])
+    // Its marker goes into the trailer of the body it is listed in, not into the entry.
+    expect(text).not.toContain('<!--')
   })
 
   it('writes a single line as path:line and leaves out an absent suggestion', () => {
@@ -115,10 +116,15 @@ describe('renderReviewBody', () => {
 })
 
 describe('renderSummaryComment', () => {
-  it('starts with the sticky marker and ends with the reviewed head marker', () => {
-    const body = renderSummaryComment(summaryInput())
-    expect(body.startsWith(`${SUMMARY_MARKER}\n`)).toBe(true)
-    expect(body.endsWith(`${reviewedMarker(HEAD)}\n`)).toBe(true)
+  it('ends with a trailer of the sticky marker, the reviewed head and the fingerprints', () => {
+    const input = summaryInput()
+    const body = renderSummaryComment(input)
+    expect(body.startsWith('## Tandem review')).toBe(true)
+    expect(trailerMarkers(body)).toEqual([
+      SUMMARY_MARKER,
+      reviewedMarker(HEAD),
+      ...input.unanchored.map(u => findingMarker(u.fingerprint))
+    ])
     expect(readReviewedSha(body)).toBe(HEAD)
   })
 

@@ -77,7 +77,7 @@ describe('renderPullRequestBody', () => {
         '| File | Why |',
         '|---|---|',
         '| `src/extra.ts` | — |',
-        '| `src/paginate.ts` | use <= for the last page |',
+        '| `src/paginate.ts` | use &lt;= for the last page |',
         '| `test/paginate.test.ts` | cover \\| exact counts |',
         '',
         '---',

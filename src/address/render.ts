@@ -1,4 +1,4 @@
-import { fenced } from '../markdown.js'
+import { fenced, inertMarkdown, neutralizeMarkers } from '../markdown.js'
 import type { ReviewThread } from '../github/threads.js'
 import type { VerifyResult } from '../write/verify.js'
 import type { ThreadAnswer, ThreadStatus } from './answer.js'
@@ -48,7 +48,7 @@ export function renderReply(input: ReplyInput): string {
     else if (input.commit) head += ` in [\`${input.commit.sha.slice(0, 7)}\`](${input.commit.url})`
     else head += ' — no change was needed'
   }
-  const parts = [head, '', neutralize(answer.reply)]
+  const parts = [head, '', inertMarkdown(answer.reply)]
   if (input.notPushed !== undefined) {
     parts.push(
       '',
@@ -139,7 +139,7 @@ export function renderAddressSummary(input: AddressSummaryInput): string {
     const status = answer ? STATUS_LABEL[answer.status] : '⚠️ no answer'
     lines.push(
       `| \`${cell(threadLocation(item.thread))}\` ${cell(threadTitle(item.thread))} | ${status} | ` +
-        `${input.resolved.has(item.thread.id) ? 'yes' : 'no'} | ${cell(excerpt(answer?.reply ?? '—'))} |`
+        `${input.resolved.has(item.thread.id) ? 'yes' : 'no'} | ${cell(inertMarkdown(excerpt(answer?.reply ?? '—')))} |`
     )
   }
   lines.push('')
@@ -175,15 +175,9 @@ export function renderAddressSummary(input: AddressSummaryInput): string {
         ? `${input.diff.slice(0, MAX_SUMMARY_DIFF)}\n… (cut at ${MAX_SUMMARY_DIFF} characters)`
         : input.diff
     lines.push('', '<details><summary>The changes that were not pushed</summary>', '')
-    lines.push(fenced(diff, 'diff'), '', '</details>')
+    lines.push(fenced(neutralizeMarkers(diff), 'diff'), '', '</details>')
   }
   return lines.join('\n') + '\n'
-}
-
-// The model's text must not carry markers of its own: a `<!-- tandem:… -->` in a reply would
-// be read back as Tandem's record by the next run.
-function neutralize(text: string): string {
-  return text.replace(/<!--/g, '&lt;!--')
 }
 
 function excerpt(text: string): string {

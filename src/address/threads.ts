@@ -1,5 +1,6 @@
+import { isAuthoredBy } from '../github/identity.js'
 import type { ReviewThread, ThreadComment } from '../github/threads.js'
-import { readFingerprints } from '../review/findings.js'
+import { readFingerprints, trailerMarkers } from '../review/findings.js'
 
 /** Who opened the thread: Tandem's reviewer, or a person with write permission. */
 export type ThreadOrigin = 'tandem' | 'human'
@@ -32,6 +33,8 @@ export interface SelectOptions {
   includeHumanComments: boolean
   /** Whether a person may push to the repository (the caller looks it up, once per login). */
   canWrite: (login: string) => boolean
+  /** Tandem's own login (tandemLogin): markers count only in its comments. */
+  tandem: string
 }
 
 /** Ends every answer Tandem posts in a thread: the comment it answered, and the commit if any. */
@@ -46,24 +49,33 @@ export interface AddressedMark {
   commitSha?: string
 }
 
+/** The answers recorded in a body's trailer (trailerMarkers); markers elsewhere do not count. */
 export function readAddressed(body: string): AddressedMark[] {
-  return [
-    ...body.matchAll(/<!-- tandem:addressed comment=(\d+)(?: commit=([0-9a-f]{7,64}))? -->/g)
-  ].map(match =>
-    match[2]
-      ? { commentId: Number(match[1]), commitSha: match[2] }
-      : { commentId: Number(match[1]) }
-  )
+  return trailerMarkers(body).flatMap(marker => {
+    const match = /^<!-- tandem:addressed comment=(\d+)(?: commit=([0-9a-f]{7,64}))? -->$/.exec(
+      marker
+    )
+    if (!match) return []
+    return [
+      match[2]
+        ? { commentId: Number(match[1]), commitSha: match[2] }
+        : { commentId: Number(match[1]) }
+    ]
+  })
 }
 
-// Markers count only in comments written by a bot (Tandem's token is one): anyone could paste
-// a marker to have a thread skipped.
-function isTandemAnswer(comment: ThreadComment): boolean {
-  return comment.authorIsBot && readAddressed(comment.body).length > 0
+// Markers count only in comments written by Tandem's own login: anyone (another bot, a person,
+// the model's text quoted in a reply) could paste a marker to have a thread skipped or taken.
+function isOwn(comment: ThreadComment, tandem: string): boolean {
+  return isAuthoredBy({ login: comment.author, isBot: comment.authorIsBot }, tandem)
 }
 
-function isTandemFinding(comment: ThreadComment): boolean {
-  return comment.authorIsBot && readFingerprints(comment.body).length > 0
+function isTandemAnswer(comment: ThreadComment, tandem: string): boolean {
+  return isOwn(comment, tandem) && readAddressed(comment.body).length > 0
+}
+
+function isTandemFinding(comment: ThreadComment, tandem: string): boolean {
+  return isOwn(comment, tandem) && readFingerprints(comment.body).length > 0
 }
 
 /** People whose permission decides whether their threads and comments are addressed. */
@@ -85,9 +97,13 @@ export function peopleToCheck(threads: ReviewThread[], includeHumanComments: boo
  */
 export function selectThreads(threads: ReviewThread[], options: SelectOptions): ThreadSelection {
   const selection: ThreadSelection = { selected: [], skipped: [] }
+  const { tandem } = options
+  const answer = (comment: ThreadComment): boolean => isTandemAnswer(comment, tandem)
+  const finding = (comment: ThreadComment): boolean => isTandemFinding(comment, tandem)
   const trustedPerson = (comment: ThreadComment): boolean =>
     options.includeHumanComments &&
     !comment.authorIsBot &&
+    !isOwn(comment, tandem) &&
     comment.author !== undefined &&
     options.canWrite(comment.author)
   for (const thread of threads) {
@@ -96,7 +112,7 @@ export function selectThreads(threads: ReviewThread[], options: SelectOptions): 
     const first = thread.comments[0]
     if (!first) continue
     let origin: ThreadOrigin
-    if (isTandemFinding(first)) {
+    if (finding(first)) {
       origin = 'tandem'
     } else if (first.authorIsBot) {
       skip(`opened by a bot other than Tandem's reviewer (${first.author ?? 'unknown'})`)
@@ -111,17 +127,15 @@ export function selectThreads(threads: ReviewThread[], options: SelectOptions): 
       origin = 'human'
     }
 
-    const comments = thread.comments.filter(
-      c => isTandemFinding(c) || isTandemAnswer(c) || trustedPerson(c)
-    )
-    const requests = comments.filter(c => !isTandemAnswer(c))
+    const comments = thread.comments.filter(c => finding(c) || answer(c) || trustedPerson(c))
+    const requests = comments.filter(c => !answer(c))
     const last = requests.at(-1)
     if (!last || last.databaseId === null) {
       skip('no comment to answer')
       continue
     }
     const answered = new Set(
-      comments.filter(isTandemAnswer).flatMap(c => readAddressed(c.body).map(m => m.commentId))
+      comments.filter(answer).flatMap(c => readAddressed(c.body).map(m => m.commentId))
     )
     if (answered.has(last.databaseId)) {
       skip('already answered; waiting for a new comment')
@@ -142,11 +156,11 @@ export function selectThreads(threads: ReviewThread[], options: SelectOptions): 
  * commits named by its answers. Runs started by Tandem's own reviews chain (review → fix → push
  * → review), so this bounds the chain.
  */
-export function roundsDone(threads: ReviewThread[]): number {
+export function roundsDone(threads: ReviewThread[], tandem: string): number {
   const commits = new Set<string>()
   for (const thread of threads) {
     for (const comment of thread.comments) {
-      if (!comment.authorIsBot) continue
+      if (!isOwn(comment, tandem)) continue
       for (const mark of readAddressed(comment.body)) {
         if (mark.commitSha) commits.add(mark.commitSha)
       }

@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Inputs } from '../inputs.js'
 import { withCredentialsHidden } from '../git/credentials.js'
+import { guardConfig, type GuardChange } from '../git/guard.js'
+import { runSecrets } from '../github/redact.js'
 import { buildAgentEnv } from './argv.js'
 import { locateClaude } from './locate.js'
+import { startModelProxy, type ModelProxy } from './proxy.js'
 import type { SessionReport } from './report.js'
+import { prepareSandbox, type Sandbox } from './sandbox.js'
 import { runSession } from './session.js'
+import { exportSessions, importSession } from './sessions.js'
 
 /** What every session of one action run shares: the binary, the environment, the limits. */
 export interface Agent {
@@ -21,6 +26,69 @@ export interface Agent {
   claudeArgs: string[]
   disallowedTools: string[]
   transcriptDir: string
+  /**
+   * Where agent code of a role runs: a user of its own (or, where none can be made, the
+   * fallback), made on first use. The reviewer never shares one with the writer, whose code
+   * could leave instructions in that home (`~/.claude/CLAUDE.md`, agents, commands) for it.
+   */
+  sandbox(role: AgentRole): Promise<Sandbox>
+  /** The runner's CLI config folder: sessions are kept there for later steps to resume. */
+  sessionStore: string
+}
+
+/** `writer` (sessions that change the tree, verify-command) or `reviewer` (read-only). */
+export type AgentRole = 'writer' | 'reviewer'
+
+/** What the end of the run gives back: agent users, proxies. Last made, first released. */
+const releases: (() => Promise<void>)[] = []
+
+/** Ends everything prepareAgent started; main calls it once, also when the run failed. */
+export async function releaseAgents(): Promise<void> {
+  while (releases.length > 0) {
+    const release = releases.pop()!
+    await release().catch(error =>
+      core.warning(`Cleaning up after the agent failed: ${(error as Error).message}`)
+    )
+  }
+}
+
+// Agent code under way, and whether the job is being cancelled.
+let running = 0
+let cancelling = false
+let listening = false
+const sandboxes: Sandbox[] = []
+
+/**
+ * A cancelled job gets SIGINT, then SIGTERM, then is killed. Agent code is stopped at once; the
+ * run then unwinds only as far as putting the credentials and configuration back, and exits
+ * before anything else — a commit, a push, a post — can happen.
+ */
+function stopOnCancel(): void {
+  if (listening) return
+  listening = true
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (cancelling) return
+    cancelling = true
+    core.warning(`Cancelled (${signal}): stopping agent code, then cleaning up`)
+    for (const sandbox of sandboxes) void sandbox.killAll().catch(() => undefined)
+    if (running === 0) void exitCancelled()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+}
+
+async function exitCancelled(): Promise<never> {
+  await releaseAgents()
+  process.exit(1)
+}
+
+async function makeSandbox(role: AgentRole): Promise<Sandbox> {
+  const made = await prepareSandbox({ parentDir: tmpdir(), label: role })
+  releases.push(() => made.dispose())
+  sandboxes.push(made)
+  if (made.warning) core.warning(made.warning)
+  else core.info(`The ${role}'s code runs as ${made.user?.name} (uid ${made.user?.uid})`)
+  return made
 }
 
 export async function prepareAgent(inputs: Inputs): Promise<Agent> {
@@ -29,33 +97,128 @@ export async function prepareAgent(inputs: Inputs): Promise<Agent> {
     claudeVersion: inputs.claudeVersion
   })
   core.info(`Claude Code: ${binary}`)
+  stopOnCancel()
+  const byRole = new Map<AgentRole, Promise<Sandbox>>()
+  const model = await modelAccess(inputs.anthropicApiKey, process.env)
   return {
     binary,
     cwd: inputs.workingDirectory,
-    env: buildAgentEnv(process.env, {
-      anthropicApiKey: inputs.anthropicApiKey,
-      secrets: inputs.githubToken ? [inputs.githubToken] : []
-    }),
+    env: buildAgentEnv(process.env, { secrets: runSecrets(inputs), model: model.env }),
     model: inputs.model,
     maxTurns: inputs.maxTurns,
     maxBudgetUsd: inputs.maxBudgetUsd,
     timeoutMs: Math.round(inputs.timeoutMinutes * 60_000),
     claudeArgs: inputs.claudeArgs,
-    disallowedTools: [...inputs.disallowedTools, ...runnerSecretsDenied(process.env)],
-    transcriptDir: path.join(process.env.RUNNER_TEMP || tmpdir(), 'tandem')
+    disallowedTools: [...inputs.disallowedTools, ...agentDenyRules(process.env)],
+    transcriptDir: path.join(process.env.RUNNER_TEMP || tmpdir(), 'tandem'),
+    sandbox: role => {
+      let made = byRole.get(role)
+      if (made === undefined) {
+        made = makeSandbox(role)
+        byRole.set(role, made)
+      }
+      return made
+    },
+    sessionStore: claudeConfigDirOf(process.env)
   }
 }
 
+// Bedrock, Vertex and Foundry authenticate with their own cloud credentials, which the CLI reads
+// from the environment or files: there is no single key a proxy could hold for them.
+const OWN_CREDENTIAL_PROVIDERS = [
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY'
+]
+
 /**
- * The runner's temp folder holds what no agent should read: actions/checkout v6 keeps the
- * credentials file that .git/config includes there, and so does Tandem's own scratch space.
- * Claude Code's absolute-path rules start with `//`.
+ * How the agent reaches the model. With an Anthropic API key (or auth token) a loopback proxy
+ * in this process holds it and the agent gets the proxy's URL and a per-run key; other
+ * providers' settings pass through unchanged (documented as not proxied).
  */
-export function runnerSecretsDenied(env: NodeJS.ProcessEnv): string[] {
-  const temp = env.RUNNER_TEMP?.trim()
-  if (!temp || !path.isAbsolute(temp)) return []
-  const rule = `/${temp.replace(/\/+$/, '')}/**`
-  return [`Read(${rule})`, `Edit(${rule})`]
+async function modelAccess(
+  apiKeyInput: string | undefined,
+  env: NodeJS.ProcessEnv
+): Promise<{ env: Record<string, string> | undefined }> {
+  if (OWN_CREDENTIAL_PROVIDERS.some(name => truthy(env[name]))) {
+    core.info('The model provider uses its own credentials: they pass through, not proxied')
+    return { env: undefined }
+  }
+  const apiKey = apiKeyInput || env.ANTHROPIC_API_KEY?.trim()
+  const authToken = env.ANTHROPIC_AUTH_TOKEN?.trim()
+  if (!apiKey && !authToken) return { env: undefined }
+  const proxy: ModelProxy = await startModelProxy({
+    upstream: env.ANTHROPIC_BASE_URL?.trim() || 'https://api.anthropic.com',
+    credential: apiKey
+      ? { header: 'x-api-key', value: apiKey }
+      : { header: 'authorization', value: `Bearer ${authToken}` }
+  })
+  releases.push(() => proxy.close())
+  return {
+    env: {
+      ANTHROPIC_BASE_URL: proxy.url,
+      [apiKey ? 'ANTHROPIC_API_KEY' : 'ANTHROPIC_AUTH_TOKEN']: proxy.key,
+      // A runner's HTTP(S)_PROXY must not take the CLI's loopback requests elsewhere.
+      NO_PROXY: withLoopback(env.NO_PROXY ?? env.no_proxy),
+      no_proxy: withLoopback(env.no_proxy ?? env.NO_PROXY)
+    }
+  }
+}
+
+function withLoopback(list: string | undefined): string {
+  const entries = (list ?? '')
+    .split(',')
+    .map(entry => entry.trim())
+    .filter(Boolean)
+  for (const host of ['127.0.0.1', 'localhost']) if (!entries.includes(host)) entries.push(host)
+  return entries.join(',')
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && !['', '0', 'false', 'no'].includes(value.trim().toLowerCase())
+}
+
+/** Where the runner's own CLI keeps config and sessions: CLAUDE_CONFIG_DIR, else ~/.claude. */
+function claudeConfigDirOf(env: NodeJS.ProcessEnv): string {
+  return env.CLAUDE_CONFIG_DIR?.trim() || path.join(env.HOME?.trim() || tmpdir(), '.claude')
+}
+
+/** The agent's settings and git config files, which no tool of the agent may edit. */
+function agentHomeRules(home: string): string[] {
+  return agentConfigFiles(home).map(file => `Edit(/${file})`)
+}
+
+function agentConfigFiles(home: string): string[] {
+  return [
+    path.join(home, '.claude', 'settings.json'),
+    path.join(home, '.claude', 'settings.local.json'),
+    path.join(home, '.gitconfig'),
+    path.join(home, '.config', 'git', 'config')
+  ]
+}
+
+/**
+ * Deny rules every session gets, a second layer under the agent user (and the only one where no
+ * second user can be made): `/proc` and `/sys` hold other processes' environments, the action's
+ * included; the runner's temp folder holds actions/checkout v6's credentials file, the runner's
+ * command files and Tandem's scratch space; the tool cache holds the CLI that later sessions
+ * run; the runner's own folder (found from the node that runs this action,
+ * `<runner>/externals/nodeNN/bin/node`) holds its credentials. Claude Code's absolute-path rules
+ * start with `//`; a rule also stops a read through a symlink that points there.
+ */
+export function agentDenyRules(
+  env: NodeJS.ProcessEnv,
+  execPath: string = process.execPath
+): string[] {
+  const rules = ['Read(//proc/**)', 'Edit(//proc/**)', 'Read(//sys/**)', 'Edit(//sys/**)']
+  const runnerRoot = /^(\/.+)\/externals\/node\d+\/bin\/node$/.exec(execPath)?.[1]
+  const dirs = [env.RUNNER_TEMP, env.RUNNER_TOOL_CACHE, runnerRoot]
+  for (const dir of dirs.map(d => d?.trim())) {
+    if (!dir || !path.isAbsolute(dir) || dir === '/') continue
+    const rule = `/${dir.replace(/\/+$/, '')}/**`
+    rules.push(`Read(${rule})`, `Edit(${rule})`)
+  }
+  return [...new Set(rules)]
 }
 
 export interface SessionTask {
@@ -63,6 +226,9 @@ export interface SessionTask {
   label: string
   prompt: string
   allowedTools: string[]
+  /** The only built-in tools offered (`--tools`); every built-in tool when undefined. */
+  tools?: string[]
+  strictMcpConfig?: boolean
   jsonSchema?: object
   /** The schema asks for a report that is nice to have: a session without it still succeeded. */
   structuredOutputOptional?: boolean
@@ -70,6 +236,8 @@ export interface SessionTask {
   resumeSessionId?: string
   /** Run somewhere else than the working directory (a worktree at the PR head). */
   cwd?: string
+  /** `read` for a session that must not change the tree (the reviewer); default `write`. */
+  access?: 'read' | 'write'
 }
 
 export async function runAgent(agent: Agent, task: SessionTask): Promise<SessionReport> {
@@ -78,28 +246,92 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
     agent.transcriptDir,
     `${task.label}-${stamp}-${randomBytes(3).toString('hex')}.ndjson`
   )
-  // Every session, reviewer included: the checkout's stored git credentials are out of reach
-  // while an agent runs (worktrees share the checkout's config, so it is hidden there).
-  const report = await withCredentialsHidden(agent.cwd, () =>
-    runSession({
-      ...task,
-      binary: agent.binary,
-      cwd: task.cwd ?? agent.cwd,
-      env: agent.env,
-      timeoutMs: agent.timeoutMs,
-      executionFile,
-      model: agent.model,
-      maxTurns: agent.maxTurns,
-      maxBudgetUsd: agent.maxBudgetUsd,
-      disallowedTools: agent.disallowedTools,
-      extraArgs: agent.claudeArgs
-    })
-  )
+  const cwd = task.cwd ?? agent.cwd
+  const run: AgentCodeRun = { label: task.label, dir: cwd, access: task.access }
+  const report = await asAgent(agent, run, async sandbox => {
+    if (task.resumeSessionId) {
+      await importSession(agent.sessionStore, sandbox, cwd, task.resumeSessionId)
+    }
+    try {
+      return await runSession({
+        ...task,
+        binary: agent.binary,
+        cwd,
+        env: agent.env,
+        spawnAs: (file, args, env) => sandbox.command(file, args, env),
+        // Through sudo a signal reaches sudo, not what the agent started: kill the user's all.
+        killAll: () => sandbox.killAll(),
+        timeoutMs: agent.timeoutMs,
+        executionFile,
+        model: agent.model,
+        maxTurns: agent.maxTurns,
+        maxBudgetUsd: agent.maxBudgetUsd,
+        // The agent's own settings: a hook planted there would run in every later session.
+        disallowedTools: [...agent.disallowedTools, ...agentHomeRules(sandbox.home)],
+        extraArgs: agent.claudeArgs
+      })
+    } finally {
+      // Kept where the runner's own CLI would keep them, so a later step can resume.
+      await exportSessions(sandbox.home, agent.sessionStore).catch(error =>
+        core.warning(`Could not keep the session files: ${(error as Error).message}`)
+      )
+    }
+  })
   // A denied tool does not fail the CLI: every denial is said out loud, whatever the mode.
   for (const denial of report.denials) {
     core.warning(`Claude Code ${task.label} was denied ${denial.tool} ${denial.input}`.trim())
   }
   return report
+}
+
+export interface AgentCodeRun {
+  /** Names what runs in warnings: "writer", "verify-command". */
+  label: string
+  /** The tree it works in. */
+  dir: string
+  /** `read` for a reviewer (its own sandbox); else it may change the tree, never its .git. */
+  access?: 'read' | 'write'
+}
+
+/**
+ * The one way agent code runs — a session, verify-command: with the checkout's stored
+ * credentials held by this process, in the role's sandbox, and afterwards every process it
+ * started killed, the tree given back, and what it changed in git's or the CLI's configuration
+ * (hooks, fsmonitor, settings hooks) put back before any git command of Tandem's runs again.
+ */
+export async function asAgent<T>(
+  agent: Agent,
+  run: AgentCodeRun,
+  fn: (sandbox: Sandbox) => Promise<T>
+): Promise<T> {
+  if (cancelling) return exitCancelled()
+  running++
+  try {
+    const sandbox = await agent.sandbox(run.access === 'read' ? 'reviewer' : 'writer')
+    return await withCredentialsHidden(agent.cwd, async () => {
+      const guard = await guardConfig(agent.cwd, agentConfigFiles(sandbox.home))
+      const giveBack = await sandbox.grant(run.dir, run.access ?? 'write')
+      try {
+        return await fn(sandbox)
+      } finally {
+        await sandbox.killAll()
+        await giveBack()
+        reportChanges(run.label, await guard.restore())
+      }
+    })
+  } finally {
+    running--
+    if (cancelling && running === 0) await exitCancelled()
+  }
+}
+
+function reportChanges(label: string, changes: GuardChange[]): void {
+  for (const change of changes) {
+    core.warning(
+      `${label} ${change.kind === 'added' ? 'added' : change.kind === 'removed' ? 'removed' : 'changed'} ` +
+        `${change.path}; Tandem put it back as it was before ${label} ran`
+    )
+  }
 }
 
 /** The outputs every session sets (CONTRACT.md, "Every session"). */
@@ -121,10 +353,4 @@ export function sessionOutputs(report: SessionReport): Record<string, string> {
 export function sessionFailure(label: string, report: SessionReport): string {
   const errors = report.errors.length > 0 ? `: ${report.errors.join('; ')}` : ''
   return `The ${label} session ended with '${report.conclusion}'${errors}`
-}
-
-/** Appends markdown to the job summary when the runner provides one. */
-export async function appendJobSummary(markdown: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary.addRaw(markdown, true).write()
 }

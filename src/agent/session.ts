@@ -12,7 +12,9 @@ import {
   truncate,
   type SessionReport
 } from './report.js'
+import type { SpawnPlan } from './sandbox.js'
 import { StreamJsonParser, type ParsedLine } from './stream.js'
+import { logUntrusted } from '../github/emit.js'
 
 export interface SessionRequest extends SessionOptions {
   binary: string
@@ -26,6 +28,10 @@ export interface SessionRequest extends SessionOptions {
   label: string
   /** With a JSON schema: a success without structured output still counts as a success. */
   structuredOutputOptional?: boolean
+  /** How to start the CLI as the agent (another user); as this process when undefined. */
+  spawnAs?: (file: string, args: string[], env: Record<string, string>) => SpawnPlan
+  /** Ends every process of the agent, wherever they went: a signal to sudo reaches only sudo. */
+  killAll?: () => Promise<void>
 }
 
 // After SIGTERM the CLI gets this long to write its last lines before SIGKILL.
@@ -49,9 +55,16 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
   try {
     const exitCode = await new Promise<number | null>(resolve => {
       // A process group of its own, so a timeout also stops what the agent started (Bash).
-      const child = spawn(request.binary, argv, {
-        cwd: request.cwd,
+      const plan = request.spawnAs?.(request.binary, argv, request.env) ?? {
+        file: request.binary,
+        args: argv,
         env: request.env,
+        options: {}
+      }
+      const child = spawn(plan.file, plan.args, {
+        ...plan.options,
+        cwd: request.cwd,
+        env: plan.env,
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: process.platform !== 'win32'
       })
@@ -61,7 +74,7 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
           writeSync(transcript, item.line + '\n')
           if (item.kind === 'invalid') {
             state.invalidLines++
-            core.info(`[not JSON] ${truncate(item.line, 200)}`)
+            logUntrusted(`[not JSON] ${truncate(item.line, 200)}`)
             continue
           }
           foldEvent(state, item.event)
@@ -85,7 +98,10 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
           `Claude Code ${request.label} ran past its time limit (${formatMinutes(request.timeoutMs)}); stopping it`
         )
         signal(child.pid, 'SIGTERM')
-        killTimer = setTimeout(() => signal(child.pid, 'SIGKILL'), KILL_GRACE_MS)
+        killTimer = setTimeout(() => {
+          signal(child.pid, 'SIGKILL')
+          void request.killAll?.().catch(() => undefined)
+        }, KILL_GRACE_MS)
       }, request.timeoutMs)
 
       child.on('error', error => {
@@ -124,15 +140,15 @@ function logProgress(event: StreamEvent): void {
     for (const block of event.message.content ?? []) {
       if (isToolUse(block)) {
         const detail = describeToolInput(block.name, block.input ?? {})
-        core.info(`▸ ${block.name}${detail ? ` ${detail}` : ''}`)
+        logUntrusted(`▸ ${block.name}${detail ? ` ${detail}` : ''}`)
       } else if (isText(block) && block.text.trim()) {
-        core.info(truncate(block.text.trim(), 500))
+        logUntrusted(truncate(block.text.trim(), 500))
       }
     }
   } else if (isResult(event)) {
     core.info(`Result: ${event.subtype}${event.is_error ? ' (error)' : ''}`)
   } else if (event.type === 'system' && event.subtype === 'api_retry') {
-    core.info(`API retry: ${JSON.stringify(event).slice(0, 200)}`)
+    logUntrusted(`API retry: ${JSON.stringify(event).slice(0, 200)}`)
   }
 }
 

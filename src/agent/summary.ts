@@ -1,4 +1,4 @@
-import { inlineCode } from '../markdown.js'
+import { inertMarkdown, inlineCode } from '../markdown.js'
 import type { SessionReport } from './report.js'
 
 const CONCLUSION_ICON: Record<string, string> = {
@@ -48,7 +48,7 @@ export function renderSessionSummary(report: SessionReport, title: string): stri
   }
   if (report.errors.length > 0) {
     lines.push('', '**Errors**', '')
-    for (const error of report.errors) lines.push(`- ${oneLine(error)}`)
+    for (const error of report.errors) lines.push(`- ${inertMarkdown(oneLine(error))}`)
   }
   if (report.invalidLines > 0) {
     lines.push(

@@ -129,7 +129,16 @@ export interface PushOptions {
    */
   force?: boolean
   expectedRemoteSha?: string
+  /**
+   * The token to push with when the checkout stored no credentials (actions/checkout with
+   * `persist-credentials: false`): sent as the same auth header, for this one push only.
+   */
+  token?: string
 }
+
+// The header's value travels in this variable, named on the command line by --config-env: a
+// command line is readable by every user of the machine, a process's environment is not.
+const PUSH_AUTH_VARIABLE = 'TANDEM_PUSH_AUTHORIZATION'
 
 /**
  * Pushes HEAD to `refs/heads/<branch>` on `origin`, with whatever credentials the checkout
@@ -141,16 +150,51 @@ export async function pushBranch(
   options: PushOptions = {}
 ): Promise<void> {
   const ref = `refs/heads/${branch}`
-  const args = [...NO_HOOKS, 'push', '--no-verify']
+  const auth = await remoteAuth(cwd, options.token)
+  const args = [...NO_HOOKS, ...auth.args, 'push', '--no-verify']
   if (options.force) args.push(`--force-with-lease=${ref}:${options.expectedRemoteSha ?? ''}`)
   args.push('origin', `HEAD:${ref}`)
-  await git(cwd, args)
+  await git(cwd, args, { env: auth.env })
+}
+
+/**
+ * How a command that talks to `origin` authenticates: with the header the checkout stored, or,
+ * when it stored none (`persist-credentials: false`), with `token` as that same header for this
+ * one command.
+ */
+export async function remoteAuth(
+  cwd: string,
+  token: string | undefined
+): Promise<{ args: string[]; env: Record<string, string> }> {
+  if (!token || (await hasStoredAuthHeader(cwd))) return { args: [], env: {} }
+  const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
+  return {
+    args: [`--config-env=http.extraheader=${PUSH_AUTH_VARIABLE}`],
+    env: { [PUSH_AUTH_VARIABLE]: header }
+  }
+}
+
+/** Whether the checkout keeps an auth header for its remote (actions/checkout's default). */
+async function hasStoredAuthHeader(cwd: string): Promise<boolean> {
+  const result = await git(
+    cwd,
+    ['config', '--includes', '--get-regexp', '^http\\..*extraheader$'],
+    { allowFailure: true }
+  )
+  return result.exitCode === 0 && result.stdout.trim() !== ''
 }
 
 /** The SHA `refs/heads/<branch>` points at on `origin`, or undefined when there is none. */
-export async function remoteBranchSha(cwd: string, branch: string): Promise<string | undefined> {
+export async function remoteBranchSha(
+  cwd: string,
+  branch: string,
+  token?: string
+): Promise<string | undefined> {
   const ref = `refs/heads/${branch}`
-  const { stdout } = await git(cwd, ['ls-remote', '--heads', 'origin', ref])
+  const auth = await remoteAuth(cwd, token)
+  const { stdout } = await git(cwd, [...auth.args, 'ls-remote', '--heads', 'origin', ref], {
+    env: auth.env
+  })
   for (const line of stdout.split('\n')) {
     const [sha, name] = line.trim().split(/\s+/)
     if (name === ref && sha) return sha
@@ -187,11 +231,24 @@ export async function resetSoft(cwd: string, commit: string): Promise<void> {
  * and tree can be read. False when the fetch failed; by name rather than by SHA, since not every
  * server lets a client ask for a bare SHA.
  */
-export async function fetchRemoteBranch(cwd: string, branch: string): Promise<boolean> {
+export async function fetchRemoteBranch(
+  cwd: string,
+  branch: string,
+  token?: string
+): Promise<boolean> {
+  const auth = await remoteAuth(cwd, token)
   const result = await git(
     cwd,
-    ['fetch', '--no-tags', '--quiet', '--no-write-fetch-head', 'origin', `refs/heads/${branch}`],
-    { allowFailure: true }
+    [
+      ...auth.args,
+      'fetch',
+      '--no-tags',
+      '--quiet',
+      '--no-write-fetch-head',
+      'origin',
+      `refs/heads/${branch}`
+    ],
+    { allowFailure: true, env: auth.env }
   )
   return result.exitCode === 0
 }

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs'
+import { REVIEW_MARKER, hasTrailerMarker } from '../review/findings.js'
+import { bareLogin } from './identity.js'
+import type { TriggerCheck } from './permissions.js'
 
-export { getCollaboratorPermission, requireWritePermission } from './permissions.js'
+export {
+  getCollaboratorPermission,
+  requireWritePermission,
+  whyNotTrusted,
+  type TriggerCheck
+} from './permissions.js'
 
 export type Payload = Record<string, unknown>
 
@@ -35,17 +43,21 @@ export type ReviewTrigger =
       prNumber: number
       /** Who started the run: the PR event's sender or the commenter. */
       actor: string
-      /**
-       * Set when a `/tandem review` comment started the run. The caller must then check that
-       * `actor` may write to the repository before anything runs (requireWritePermission).
-       */
+      /** Set when a `/tandem review` comment started the run. */
       commentId?: number
+      /** What the caller must check about `actor` before anything runs (whyNotTrusted). */
+      check: TriggerCheck
     }
   | { run: false; reason: string }
 
 export interface TriggerOptions {
   /** The `pr-number` input, if set. */
   prNumberInput?: number
+  /**
+   * The `allowed-bots` input: bots besides Tandem itself whose events may start a run (each
+   * still needs write permission). Any other bot's event starts nothing.
+   */
+  allowedBots?: readonly string[]
 }
 
 /** Every comment Tandem writes carries one: a comment of Tandem's never starts a run. */
@@ -55,7 +67,8 @@ const PULL_REQUEST_ACTIONS = ['opened', 'synchronize', 'reopened', 'ready_for_re
 
 /**
  * Whether this event should start a review, and of which pull request. Pure: the caller reads
- * the event (readEvent) and, for a comment command, checks the commenter's permission.
+ * the event (readEvent), then checks the actor as `check` says (whyNotTrusted) before anything
+ * runs.
  */
 export function reviewTrigger(
   eventName: string,
@@ -63,13 +76,25 @@ export function reviewTrigger(
   options: TriggerOptions = {}
 ): ReviewTrigger {
   const event = record(payload) ?? {}
-  const sender = record(event.sender)
-  const senderLogin = text(sender?.login)
-  // Tandem's own pushes and comments (and any other bot's) must never start a loop.
-  if (sender !== undefined && isBot(sender)) {
-    return { run: false, reason: `the event was sent by a bot (${senderLogin ?? 'unknown'})` }
-  }
+  // Tandem's own pushes and comments (and any bot's not in allowed-bots) never start a run; an
+  // allowed bot's are checked like a command (and refused if the bot turns out to be Tandem).
+  const bot = botBehind(event)
+  if (bot !== undefined && !isAllowedBot(bot, options.allowedBots)) return notAllowed(bot)
+  const decided = reviewDecision(eventName, event, options)
+  if (!decided.run) return decided
+  const check: TriggerCheck =
+    bot !== undefined ? 'allowed-bot' : decided.commentId !== undefined ? 'write' : 'none'
+  return { ...decided, ...(bot !== undefined ? { actor: bot } : {}), check }
+}
 
+type Decision<T> = T extends { run: true } ? Omit<T, 'check'> : T
+
+function reviewDecision(
+  eventName: string,
+  event: Payload,
+  options: TriggerOptions
+): Decision<ReviewTrigger> {
+  const senderLogin = text(record(event.sender)?.login)
   switch (eventName) {
     case 'pull_request':
     case 'pull_request_target':
@@ -98,7 +123,7 @@ function pullRequestTrigger(
   event: Payload,
   options: TriggerOptions,
   senderLogin: string | undefined
-): ReviewTrigger {
+): Decision<ReviewTrigger> {
   const action = text(event.action) ?? ''
   if (!PULL_REQUEST_ACTIONS.includes(action)) {
     return {
@@ -124,7 +149,7 @@ type Command = 'review' | 'fix'
 
 const COMMAND_STARTS: Record<Command, string> = { review: 'a review', fix: 'address mode' }
 
-function commentTrigger(event: Payload, command: Command): ReviewTrigger {
+function commentTrigger(event: Payload, command: Command): Decision<ReviewTrigger> {
   const action = text(event.action) ?? ''
   if (action !== 'created') {
     return {
@@ -140,10 +165,8 @@ function commentTrigger(event: Payload, command: Command): ReviewTrigger {
   if (record(issue.pull_request) === undefined) {
     return { run: false, reason: `#${whole(issue.number) ?? '?'} is an issue, not a pull request` }
   }
+  // A bot's comment got here only if allowed-bots lists it (see botBehind).
   const author = record(comment.user)
-  if (author !== undefined && isBot(author)) {
-    return { run: false, reason: `the comment was written by a bot (${text(author.login)})` }
-  }
   const body = text(comment.body) ?? ''
   if (body.includes(TANDEM_MARKER)) {
     return { run: false, reason: 'the comment is one of Tandem’s own' }
@@ -190,20 +213,22 @@ export type AddressTrigger =
       /** Who started the run: the reviewer (a bot), the commenter, or the dispatcher. */
       actor: string
       /**
-       * `reviewer`: a review by Tandem's reviewer; such runs chain (review → fix → push →
-       * review) and must be bounded. `command`: a person's `/tandem fix`; the caller must check
-       * that `actor` may write before anything runs. `dispatch`: an explicit `pr-number`.
+       * `reviewer`: a review carrying Tandem's review marker (Tandem's reviewer, or an allowed
+       * bot's); such runs chain (review → fix → push → review) and must be bounded. `command`:
+       * a `/tandem fix`. `dispatch`: an explicit `pr-number`.
        */
       source: 'reviewer' | 'command' | 'dispatch'
+      /** What the caller must check about `actor` before anything runs (whyNotTrusted). */
+      check: TriggerCheck
     }
   | { run: false; reason: string }
 
 /**
  * Whether this event should start address mode, and on which pull request. Pure, like
- * reviewTrigger. The one bot-caused event that may start a run is a review submitted by a bot
- * that carries Tandem's marker: Tandem's reviewer asking its writer to address its findings.
- * Reviews posted with GITHUB_TOKEN start no workflow at all, so this only chains with an App's
- * token (or a PAT).
+ * reviewTrigger. The one event of Tandem's own that may start a run is a review whose trailer
+ * carries Tandem's review marker, submitted by Tandem's own login (checked by whyNotTrusted):
+ * Tandem's reviewer asking its writer to address its findings. Reviews posted with GITHUB_TOKEN
+ * start no workflow at all, so this only chains with an App's token.
  */
 export function addressTrigger(
   eventName: string,
@@ -211,12 +236,22 @@ export function addressTrigger(
   options: TriggerOptions = {}
 ): AddressTrigger {
   const event = record(payload) ?? {}
-  if (eventName === 'pull_request_review') return reviewSubmittedTrigger(event)
-  const sender = record(event.sender)
-  const senderLogin = text(sender?.login)
-  if (sender !== undefined && isBot(sender)) {
-    return { run: false, reason: `the event was sent by a bot (${senderLogin ?? 'unknown'})` }
-  }
+  if (eventName === 'pull_request_review') return reviewSubmittedTrigger(event, options)
+  const bot = botBehind(event)
+  if (bot !== undefined && !isAllowedBot(bot, options.allowedBots)) return notAllowed(bot)
+  const decided = addressDecision(eventName, event, options)
+  if (!decided.run) return decided
+  const check: TriggerCheck =
+    bot !== undefined ? 'allowed-bot' : decided.source === 'command' ? 'write' : 'none'
+  return { ...decided, ...(bot !== undefined ? { actor: bot } : {}), check }
+}
+
+function addressDecision(
+  eventName: string,
+  event: Payload,
+  options: TriggerOptions
+): Decision<AddressTrigger> {
+  const senderLogin = text(record(event.sender)?.login)
   switch (eventName) {
     case 'issue_comment': {
       const trigger = commentTrigger(event, 'fix')
@@ -250,35 +285,65 @@ export function addressTrigger(
   }
 }
 
-function reviewSubmittedTrigger(event: Payload): AddressTrigger {
+function reviewSubmittedTrigger(event: Payload, options: TriggerOptions): AddressTrigger {
   const action = text(event.action) ?? ''
   if (action !== 'submitted') {
     return { run: false, reason: `pull_request_review '${action}' does not start address mode` }
   }
   const review = record(event.review)
   const pr = record(event.pull_request)
-  const author = record(review?.user)
-  const login = text(author?.login) ?? text(record(event.sender)?.login) ?? ''
+  const login = text(record(review?.user)?.login) ?? text(record(event.sender)?.login) ?? ''
   const prNumber = whole(pr?.number)
   if (review === undefined || prNumber === undefined) {
     return { run: false, reason: 'the pull_request_review payload has no review or pull request' }
   }
   if (pr?.state === 'closed') return { run: false, reason: `pull request #${prNumber} is closed` }
   const body = text(review.body) ?? ''
-  const sender = record(event.sender)
-  const byBot = (author !== undefined && isBot(author)) || (sender !== undefined && isBot(sender))
-  if (byBot) {
-    // A bot's review starts a run only when it is Tandem's (the marker is in every review body
-    // Tandem posts); any other bot, and Tandem's writer replies, never do.
-    if (!body.includes(TANDEM_MARKER)) {
-      return { run: false, reason: `the review was submitted by a bot (${login}), not by Tandem` }
+  const bot = botBehind(event)
+  if (bot !== undefined) {
+    const allowed = isAllowedBot(bot, options.allowedBots)
+    // Tandem's reviewer handing its findings to the writer: the marker ends every review body
+    // Tandem posts, but any bot can write it, so whyNotTrusted checks the login is Tandem's.
+    if (hasTrailerMarker(body, REVIEW_MARKER)) {
+      const check = allowed ? 'tandem-or-allowed-bot' : 'tandem'
+      return { run: true, prNumber, actor: bot, source: 'reviewer', check }
     }
-    return { run: true, prNumber, actor: login, source: 'reviewer' }
+    // Tandem's writer replies (empty reviews) and every other bot's reviews start nothing.
+    if (!allowed) return notAllowed(bot, 'the review was submitted by')
+    if (!hasCommand(body, 'fix')) {
+      return { run: false, reason: `the review by ${bot} holds no /tandem fix command` }
+    }
+    return { run: true, prNumber, actor: bot, source: 'command', check: 'allowed-bot' }
   }
   if (!hasCommand(body, 'fix')) {
     return { run: false, reason: `the review by @${login} holds no /tandem fix command` }
   }
-  return { run: true, prNumber, actor: login, source: 'command' }
+  return { run: true, prNumber, actor: login, source: 'command', check: 'write' }
+}
+
+/**
+ * The bot behind an event, if a bot caused it: the author of the comment or review it carries,
+ * else its sender.
+ */
+function botBehind(event: Payload): string | undefined {
+  const author = record(record(event.comment)?.user) ?? record(record(event.review)?.user)
+  for (const user of [author, record(event.sender)]) {
+    if (user !== undefined && isBot(user)) return text(user.login) ?? 'unknown[bot]'
+  }
+  return undefined
+}
+
+/** Whether `allowed-bots` lists this bot (case and the `[bot]` suffix do not matter). */
+export function isAllowedBot(login: string, allowedBots: readonly string[] = []): boolean {
+  const bare = bareLogin(login)
+  return bare !== '' && allowedBots.some(entry => bareLogin(entry) === bare)
+}
+
+function notAllowed(bot: string, what = 'the event was sent by'): { run: false; reason: string } {
+  return {
+    run: false,
+    reason: `${what} a bot (${bot}) that allowed-bots does not list; Tandem's own events and other bots' never start a run`
+  }
 }
 
 export function isBot(user: { login?: unknown; type?: unknown }): boolean {

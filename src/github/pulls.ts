@@ -1,5 +1,7 @@
+import { hasTrailerMarker, trailerMarkers } from '../review/findings.js'
 import { errorBody, httpStatus, mayHaveLanded, type GitHub, type Repo } from './client.js'
 import { isBot, isForkPullRequest } from './event.js'
+import { isAuthoredBy } from './identity.js'
 
 export interface PullRequest {
   number: number
@@ -422,11 +424,37 @@ export interface StickyResult {
 }
 
 /**
- * One conversation comment per marker, edited in place. With GITHUB_TOKEN the action cannot
- * ask who it is (`GET /user` refuses installation tokens), so the marker finds the comment, and
- * only a bot's comment counts: a person who pastes the marker neither gets their comment
- * overwritten nor takes the summary over. `author` narrows the choice when the caller knows its
- * own login; `existing` skips the listing when the caller has just read the comments.
+ * The sticky comment among `comments`: the first one written by `author` (Tandem's own login,
+ * see identity.ts) whose trailer carries `marker`. Another bot's comment, or a person's, with
+ * the same marker is never taken for it, and neither is a comment of Tandem's that merely
+ * quotes the marker somewhere in its text.
+ */
+export function findStickyComment(
+  comments: IssueComment[],
+  marker: string,
+  author: string
+): IssueComment | undefined {
+  return comments.find(c => isStickyOf(c, marker, author))
+}
+
+function isStickyOf(comment: IssueComment, marker: string, author: string): boolean {
+  return (
+    isAuthoredBy({ login: comment.author, isBot: comment.authorIsBot }, author) &&
+    hasTrailerMarker(comment.body, marker)
+  )
+}
+
+/** `body` with `marker` in its trailer (appended last when it is not there yet). */
+export function withTrailerMarker(body: string, marker: string): string {
+  return hasTrailerMarker(body, marker) ? body : `${body.replace(/\s+$/, '')}\n${marker}\n`
+}
+
+/**
+ * One conversation comment per marker, edited in place. It is found only among the comments of
+ * `author`, Tandem's own login (tandemLogin): a comment by anyone else that carries the marker
+ * is neither overwritten nor taken for the summary. The marker goes into the body's trailer,
+ * where findStickyComment looks for it. `existing` skips the listing when the caller has just
+ * read the comments (it is used only if it passes the same test).
  */
 export async function upsertStickyComment(
   gh: GitHub,
@@ -434,16 +462,16 @@ export async function upsertStickyComment(
   number: number,
   marker: string,
   body: string,
-  options: { author?: string; existing?: IssueComment | null } = {}
+  options: { author: string; existing?: IssueComment | null }
 ): Promise<StickyResult> {
-  const text = fitBody(body.includes(marker) ? body : `${marker}\n${body}`)
-  const author = options.author?.toLowerCase()
+  const { author } = options
+  const text = fitBody(withTrailerMarker(body, marker))
   const existing =
     options.existing !== undefined
-      ? (options.existing ?? undefined)
-      : (await listIssueComments(gh, repo, number))
-          .filter(c => c.body.includes(marker))
-          .find(c => (author === undefined ? c.authorIsBot : c.author?.toLowerCase() === author))
+      ? options.existing !== null && isStickyOf(options.existing, marker, author)
+        ? options.existing
+        : undefined
+      : findStickyComment(await listIssueComments(gh, repo, number), marker, author)
   if (existing === undefined) {
     try {
       return await createComment(gh, repo, number, text)
@@ -451,7 +479,7 @@ export async function upsertStickyComment(
       if (!mayHaveLanded(error)) throw error
       // Another try only if the first one did not land: two summaries would confuse everyone.
       const landed = (await listIssueComments(gh, repo, number)).find(
-        c => c.body.includes(marker) && sameBody(c.body, text)
+        c => isStickyOf(c, marker, author) && sameBody(c.body, text)
       )
       if (landed) return { id: landed.id, htmlUrl: landed.htmlUrl, operation: 'created' }
       return await createComment(gh, repo, number, text)
@@ -497,19 +525,25 @@ export const MAX_BODY_CHARS = 65536
 const TRUNCATED = '\n\n…*(truncated: GitHub allows 65,536 characters)*\n'
 
 /**
- * A body GitHub will accept: cut to the limit, keeping every `<!-- tandem:… -->` marker, since
- * later runs find their comments and fingerprints by them.
+ * A body GitHub will accept: cut to the limit, keeping its trailer (the markers at its end, see
+ * trailerMarkers), since later runs find their comments and fingerprints by them. Only the
+ * trailer is kept: a marker that stood anywhere else was never Tandem's to keep.
  */
 export function fitBody(body: string): string {
   const chars = [...body]
   if (chars.length <= MAX_BODY_CHARS) return body
-  const markers = [...new Set(body.match(/<!-- tandem:[^\n]*?-->/g) ?? [])]
-  const room = MAX_BODY_CHARS - [...TRUNCATED].length - [...markers.join('\n')].length
-  let head = chars.slice(0, Math.max(0, room)).join('')
+  const trailer = trailerMarkers(body)
+  let content = body.replace(/\s+$/, '')
+  for (let i = 0; i < trailer.length; i++) {
+    content = content.slice(0, Math.max(0, content.lastIndexOf('\n')))
+  }
+  const kept = trailer.join('\n')
+  const room = MAX_BODY_CHARS - [...TRUNCATED].length - [...kept].length
+  let head = [...content].slice(0, Math.max(0, room)).join('')
   // A cut inside an HTML comment would hide everything after it, the markers included.
   const open = head.lastIndexOf('<!--')
   if (open > head.lastIndexOf('-->')) head = head.slice(0, open)
-  return head + TRUNCATED + markers.filter(m => !head.includes(m)).join('\n')
+  return head + TRUNCATED + kept
 }
 
 /** An open pull request as `pulls.list` shows it: enough to decide whether to update it. */

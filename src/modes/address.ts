@@ -1,14 +1,14 @@
 import * as core from '@actions/core'
 import {
-  appendJobSummary,
   prepareAgent,
   runAgent,
   sessionOutputs,
   type Agent,
   sessionFailure
 } from '../agent/launch.js'
+import { appendJobSummary } from '../github/emit.js'
 import type { SessionReport } from '../agent/report.js'
-import { findSessionFile, sessionFilePath, claudeConfigDir } from '../agent/sessions.js'
+import { findSessionFile, sessionFilePath } from '../agent/sessions.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { ADDRESS_ANSWER_SCHEMA, checkAnswers, type ThreadAnswer } from '../address/answer.js'
 import { buildAddressPrompt, threadLocation } from '../address/prompt.js'
@@ -28,10 +28,16 @@ import {
   type ThreadSelection
 } from '../address/threads.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
-import { addressTrigger, readEvent, requireWritePermission } from '../github/event.js'
+import {
+  addressTrigger,
+  readEvent,
+  requireWritePermission,
+  whyNotTrusted
+} from '../github/event.js'
+import { tandemLogin } from '../github/identity.js'
 import { getPullRequest, type PullRequest } from '../github/pulls.js'
 import { tokenCanPushTo } from '../github/push.js'
-import { containsSecret, redactorFor } from '../github/redact.js'
+import { containsSecret, redactorFor, runSecrets } from '../github/redact.js'
 import { listReviewThreads, replyToReviewThread, resolveReviewThread } from '../github/threads.js'
 import {
   commitAll,
@@ -44,7 +50,7 @@ import { checkoutCommit, originUrl, readCheckoutFile } from '../git/checkout.js'
 import { headSha } from '../git/git.js'
 import { diffBetween, ensureCommits, git } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
-import { runSecrets, type Inputs } from '../inputs.js'
+import { type Inputs } from '../inputs.js'
 import { renderVerify } from '../write/render.js'
 import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
@@ -53,14 +59,16 @@ import { WRITER_TOOLS } from './write.js'
 /** `address`: unresolved review threads → writer → one commit on the PR branch → replies. */
 export async function addressMode(inputs: Inputs): Promise<ModeOutcome> {
   const { eventName, payload } = readEvent()
-  const trigger = addressTrigger(eventName, payload, { prNumberInput: inputs.prNumber })
+  const trigger = addressTrigger(eventName, payload, {
+    prNumberInput: inputs.prNumber,
+    allowedBots: inputs.allowedBots
+  })
   if (!trigger.run) return skipped(trigger.reason, SKIPPED_OUTPUTS)
 
   const gh = createGitHub(requireToken(inputs, 'read and answer the review threads'))
   const repo = repoFromEnv()
-  if (trigger.source === 'command' && !(await requireWritePermission(gh, repo, trigger.actor))) {
-    return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`)
-  }
+  const refusal = await whyNotTrusted(gh, repo, trigger)
+  if (refusal) return skipped(refusal)
   const round = await addressPullRequest(inputs, gh, repo, trigger.prNumber, {
     // Only a chain of Tandem's own reviews needs a bound; a person asking again is fine.
     maxRounds: trigger.source === 'reviewer' ? inputs.maxRounds : undefined
@@ -122,13 +130,14 @@ export async function addressPullRequest(
     }
     const selection = selectThreads(threads, {
       includeHumanComments: inputs.includeHumanComments,
-      canWrite: login => writers.get(login.toLowerCase()) === true
+      canWrite: login => writers.get(login.toLowerCase()) === true,
+      tandem: await tandemLogin(gh)
     })
     logSelection(selection)
     return { threads, selection }
   })
   if (options.maxRounds !== undefined) {
-    const done = roundsDone(threads)
+    const done = roundsDone(threads, await tandemLogin(gh))
     if (done >= options.maxRounds) {
       return nothingToDo(
         `Tandem already pushed fixes for the review threads of #${pr.number} ${done} time(s) ` +
@@ -152,10 +161,11 @@ export async function addressPullRequest(
   const agent = options.agent ?? (await prepareAgent(inputs))
   const wanted = options.sessionId ?? inputs.sessionId
   const resumed =
-    wanted !== undefined && findSessionFile(agent.env, agent.cwd, wanted) !== undefined
+    wanted !== undefined &&
+    findSessionFile({ CLAUDE_CONFIG_DIR: agent.sessionStore }, agent.cwd, wanted) !== undefined
   if (wanted !== undefined && !resumed) {
     core.info(
-      `Session ${wanted} is not on this runner (${sessionFilePath(claudeConfigDir(agent.env), agent.cwd, wanted)}): ` +
+      `Session ${wanted} is not on this runner (${sessionFilePath(agent.sessionStore, agent.cwd, wanted)}): ` +
         'a fresh writer session gets the full context instead'
     )
   }
@@ -254,7 +264,8 @@ export async function addressPullRequest(
       redact,
       repo,
       message: redact(inputs.commitMessage ?? commitMessage(pr.number, selected, facts.answers)),
-      author: inputs.commitAuthor
+      author: inputs.commitAuthor,
+      token: inputs.githubToken
     })
   )
 
@@ -357,6 +368,8 @@ async function commitAndPush(
     repo: Repo
     message: string
     author: GitIdentity | undefined
+    /** For a checkout that stored no credentials (persist-credentials: false). */
+    token: string | undefined
   }
 ): Promise<void> {
   const entries = await statusEntries(cwd)
@@ -392,7 +405,7 @@ async function commitAndPush(
   }
   try {
     // Never forced: a push someone made meanwhile is theirs, and wins.
-    await pushBranch(cwd, facts.pr.headRef)
+    await pushBranch(cwd, facts.pr.headRef, { token: how.token })
   } catch (error) {
     facts.notPushed = `git push failed: ${how.redact((error as Error).message)}`
     return

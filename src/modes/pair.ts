@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { appendJobSummary, prepareAgent } from '../agent/launch.js'
+import { prepareAgent } from '../agent/launch.js'
+import { appendJobSummary } from '../github/emit.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
 import { botSender, readEvent, requireWritePermission } from '../github/event.js'
 import { getPullRequest } from '../github/pulls.js'

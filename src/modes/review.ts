@@ -2,19 +2,21 @@ import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
-  appendJobSummary,
   prepareAgent,
   runAgent,
   sessionOutputs,
   type Agent,
   sessionFailure
 } from '../agent/launch.js'
+import { appendJobSummary } from '../github/emit.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
-import { isBot, readEvent, requireWritePermission, reviewTrigger } from '../github/event.js'
+import { readEvent, reviewTrigger, whyNotTrusted } from '../github/event.js'
+import { isAuthoredBy, tandemLogin } from '../github/identity.js'
 import {
   getPullRequest,
   getPullRequestDiff,
+  findStickyComment,
   listIssueComments,
   listPullRequestFiles,
   filesToUnifiedDiff,
@@ -27,6 +29,7 @@ import {
 } from '../github/pulls.js'
 import { redactorFor } from '../github/redact.js'
 import { listReviewThreads, resolveReviewThread, type ReviewThread } from '../github/threads.js'
+import { commitsBetween } from '../git/log.js'
 import { checkoutAt, diffBetween, ensureCommits, isAncestor, mergeBase } from '../git/git.js'
 import type { Inputs, Severity } from '../inputs.js'
 import { planReview, whyNotAnchorable, type ReviewPlan } from '../review/anchor.js'
@@ -37,6 +40,7 @@ import {
   SUMMARY_MARKER,
   atOrAbove,
   fingerprint,
+  hasTrailerMarker,
   parseReviewOutput,
   readFingerprints,
   readReviewedSha,
@@ -55,34 +59,26 @@ import {
 } from '../review/render.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 
-// Read-only: the reviewer looks, it never changes the checkout.
-export const REVIEWER_TOOLS = [
-  'Read',
-  'Grep',
-  'Glob',
-  'Bash(git diff *)',
-  'Bash(git log *)',
-  'Bash(git show *)'
-]
-
-// `git diff --output=FILE` (and log/show) would write a file: the reviewer stays read-only.
-const REVIEWER_DENIED = [
-  'Bash(git diff *--output*)',
-  'Bash(git log *--output*)',
-  'Bash(git show *--output*)'
-]
+/**
+ * The reviewer is offered these and nothing else (`--tools`): no shell, since a deny rule is
+ * matched on the command text and quoting gets past any of them, and no tool that writes. What
+ * it would have run git for (the diff, the commits) is in its prompt.
+ */
+export const REVIEWER_TOOLS = ['Read', 'Grep', 'Glob']
 
 /** `review`: one reviewer session on a PR diff → ONE review + a sticky summary. */
 export async function reviewMode(inputs: Inputs): Promise<ModeOutcome> {
   const { eventName, payload } = readEvent()
-  const trigger = reviewTrigger(eventName, payload, { prNumberInput: inputs.prNumber })
+  const trigger = reviewTrigger(eventName, payload, {
+    prNumberInput: inputs.prNumber,
+    allowedBots: inputs.allowedBots
+  })
   if (!trigger.run) return skipped(trigger.reason)
 
   const gh = createGitHub(requireToken(inputs, 'read and comment on the pull request'))
   const repo = repoFromEnv()
-  if (trigger.commentId !== undefined && !(await requireWritePermission(gh, repo, trigger.actor))) {
-    return skipped(`@${trigger.actor} does not have write permission on ${repo.owner}/${repo.repo}`)
-  }
+  const refusal = await whyNotTrusted(gh, repo, trigger)
+  if (refusal) return skipped(refusal)
   return (await reviewPullRequest(inputs, gh, repo, trigger.prNumber)).outcome
 }
 
@@ -264,16 +260,23 @@ async function readReviewContext(
 ): Promise<ReviewContext> {
   const cwd = inputs.workingDirectory
   const fullDiff = parseUnifiedDiff(await pullRequestDiff(gh, repo, pr, cwd))
-  // Markers are trusted only in comments written by a bot (Tandem's token is one): anyone who
-  // can comment could otherwise plant a reviewed SHA or fingerprints to hide findings.
-  const summary = (await listIssueComments(gh, repo, pr.number)).find(
-    c => c.authorIsBot && c.body.includes(SUMMARY_MARKER)
+  // Markers are trusted only in comments written by Tandem's own login, and only in their
+  // trailer: anyone who can comment (and the model) could otherwise plant a reviewed SHA or
+  // fingerprints to hide findings.
+  const me = await tandemLogin(gh)
+  const summary = findStickyComment(
+    await listIssueComments(gh, repo, pr.number),
+    SUMMARY_MARKER,
+    me
   )
   let threads: ReviewThread[] = []
   let threadFingerprints: string[]
   try {
-    threads = (await listReviewThreads(gh, repo, pr.number)).filter(
-      thread => thread.comments[0]?.authorIsBot === true
+    threads = (await listReviewThreads(gh, repo, pr.number)).filter(thread =>
+      isAuthoredBy(
+        { login: thread.comments[0]?.author, isBot: thread.comments[0]?.authorIsBot },
+        me
+      )
     )
     threadFingerprints = threads.flatMap(t => readFingerprints(t.comments[0]?.body ?? ''))
   } catch (error) {
@@ -283,7 +286,7 @@ async function readReviewContext(
       `Could not read review threads (${(error as Error).message}); using review comments`
     )
     threadFingerprints = (await listReviewComments(gh, repo, pr.number))
-      .filter(comment => comment.authorIsBot)
+      .filter(comment => isAuthoredBy({ login: comment.author, isBot: comment.authorIsBot }, me))
       .flatMap(comment => readFingerprints(comment.body))
   }
   const postedFingerprints = new Set<string>([
@@ -374,6 +377,7 @@ async function runReviewer(
     sinceSha: context.sinceSha,
     headSha: pr.headSha,
     openFindings,
+    commits: await commitsBetween(agent.cwd, context.sinceSha ?? pr.baseSha, pr.headSha),
     instructions: inputs.prompt,
     blockingSeverity: inputs.blockingSeverity
   })
@@ -384,19 +388,18 @@ async function runReviewer(
   const checkout = await checkoutAt(agent.cwd, pr.headSha, path.join(tmpdir(), 'tandem-worktrees'))
   let report: Awaited<ReturnType<typeof runAgent>>
   try {
-    report = await runAgent(
-      { ...agent, disallowedTools: [...agent.disallowedTools, ...REVIEWER_DENIED] },
-      {
-        label: 'reviewer',
-        prompt,
-        allowedTools: REVIEWER_TOOLS,
-        jsonSchema: REVIEW_SCHEMA,
-        // The checkout is the PR's code: its .claude/settings.json (hooks, permissions) and
-        // .mcp.json servers must not widen a read-only reviewer, fork or not.
-        settingSources: 'user',
-        cwd: checkout.dir
-      }
-    )
+    report = await runAgent(agent, {
+      label: 'reviewer',
+      prompt,
+      tools: REVIEWER_TOOLS,
+      allowedTools: REVIEWER_TOOLS,
+      strictMcpConfig: true,
+      jsonSchema: REVIEW_SCHEMA,
+      // The checkout is the PR's code: its .claude/settings.json (hooks, permissions) and
+      // .mcp.json servers must not widen a read-only reviewer, fork or not.
+      settingSources: 'user',
+      cwd: checkout.dir
+    })
   } finally {
     await checkout.release()
   }
@@ -540,26 +543,17 @@ async function publish(
       sinceSha: args.context.sinceSha,
       reviewUrl,
       costUsd: args.costUsd,
-      numTurns: args.numTurns
-    }) +
-      carriedMarkers(
-        carried,
-        listed.map(item => item.fingerprint)
-      )
+      numTurns: args.numTurns,
+      carriedFingerprints: carried
+    })
   )
   const summary = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body, {
+    author: await tandemLogin(gh),
     existing: args.context.summary ?? null
   })
   if (args.verdict !== 'request_changes') await dismissStaleChangeRequests(gh, repo, pr)
   core.info(`Summary comment ${summary.id}: ${summary.operation}`)
   return { reviewId, inlineCount: inline.length, summaryCommentId: summary.id, placement }
-}
-
-function carriedMarkers(previous: string[], current: string[]): string {
-  const extra = previous.filter(fp => !current.includes(fp))
-  return extra.length > 0
-    ? extra.map(fp => `<!-- tandem:finding fp=${fp} -->`).join('\n') + '\n'
-    : ''
 }
 
 /**
@@ -575,8 +569,9 @@ async function dismissStaleChangeRequests(gh: GitHub, repo: Repo, pr: PullReques
     return
   }
   for (const earlier of earlierReviews) {
-    if (earlier.state !== 'CHANGES_REQUESTED' || !earlier.body.includes(REVIEW_MARKER)) continue
-    if (!isBot({ login: earlier.author })) continue
+    if (earlier.state !== 'CHANGES_REQUESTED' || !hasTrailerMarker(earlier.body, REVIEW_MARKER))
+      continue
+    if (!isAuthoredBy({ login: earlier.author }, await tandemLogin(gh))) continue
     try {
       await dismissReview(
         gh,

@@ -1,10 +1,5 @@
-import {
-  appendJobSummary,
-  prepareAgent,
-  runAgent,
-  sessionOutputs,
-  sessionFailure
-} from '../agent/launch.js'
+import { prepareAgent, runAgent, sessionOutputs, sessionFailure } from '../agent/launch.js'
+import { appendJobSummary } from '../github/emit.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import type { Inputs } from '../inputs.js'
 import type { ModeOutcome } from './outcome.js'

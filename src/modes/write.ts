@@ -2,13 +2,13 @@ import * as core from '@actions/core'
 import { lstatSync, openSync, readSync, closeSync } from 'node:fs'
 import path from 'node:path'
 import {
-  appendJobSummary,
   prepareAgent,
   runAgent,
   sessionOutputs,
   type Agent,
   sessionFailure
 } from '../agent/launch.js'
+import { appendJobSummary } from '../github/emit.js'
 import type { SessionReport } from '../agent/report.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
@@ -21,7 +21,7 @@ import {
   updatePullRequest,
   type OpenPullRequest
 } from '../github/pulls.js'
-import { containsSecret, redactorFor } from '../github/redact.js'
+import { containsSecret, redactorFor, runSecrets } from '../github/redact.js'
 import {
   checkoutBranchHere,
   commitAll,
@@ -37,7 +37,7 @@ import {
 import { branchForPrompt, invalidBranchName } from '../git/branch-name.js'
 import { git, hasCommit } from '../git/git.js'
 import { workflowChanges } from '../git/workflow-paths.js'
-import { runSecrets, type Inputs } from '../inputs.js'
+import { type Inputs } from '../inputs.js'
 import {
   commitMessage,
   pullRequestTitle,
@@ -219,7 +219,8 @@ export async function writeChanges(
         cwd,
         facts,
         redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)),
-        inputs.commitAuthor
+        inputs.commitAuthor,
+        inputs.githubToken
       )
     )
 
@@ -352,15 +353,17 @@ async function commitAndPush(
   cwd: string,
   facts: WriteFacts,
   message: string,
-  author: GitIdentity | undefined
+  author: GitIdentity | undefined,
+  /** For a checkout that stored no credentials (persist-credentials: false). */
+  token: string | undefined
 ): Promise<void> {
   await checkoutBranchHere(cwd, facts.branch)
   const sha = await commitAll(cwd, { message: withWriteTrailer(message, facts.branch), author })
   if (!sha) throw new Error('git found nothing to commit although the working tree had changes')
-  const remote = await remoteBranchSha(cwd, facts.branch)
+  const remote = await remoteBranchSha(cwd, facts.branch, token)
   if (
     remote !== undefined &&
-    ((await hasCommit(cwd, remote)) || (await fetchRemoteBranch(cwd, facts.branch)))
+    ((await hasCommit(cwd, remote)) || (await fetchRemoteBranch(cwd, facts.branch, token)))
   ) {
     const [ours, theirs] = [await treeOf(cwd, sha), await treeOf(cwd, remote)]
     if (ours !== undefined && ours === theirs) {
@@ -380,7 +383,7 @@ async function commitAndPush(
   }
   // The lease: replace the branch only if it is still where we just saw it (or still absent).
   try {
-    await pushBranch(cwd, facts.branch, { force: true, expectedRemoteSha: remote })
+    await pushBranch(cwd, facts.branch, { force: true, expectedRemoteSha: remote, token })
   } catch (error) {
     const message = (error as Error).message
     // GitHub's words when a token without the `workflows` permission pushes a workflow file.

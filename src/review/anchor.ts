@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { canComment, rangeInOneHunk, type ParsedDiff } from './diff.js'
-import { fenced } from '../markdown.js'
+import { fenced, inertMarkdown, neutralizeMarkers } from '../markdown.js'
 import { findingMarker, fingerprint, severityRank, type Finding, type Side } from './findings.js'
 
 /** One inline comment as `pulls.createReview` takes it. */
@@ -147,16 +147,17 @@ function toComment(finding: Finding, fp: string): ReviewComment {
 /** An inline comment body: severity, title, text, suggestion, and the fingerprint marker last. */
 export function renderFindingComment(finding: Finding, fp: string): string {
   const marker = findingMarker(fp)
-  const head = `**${severityLabel(finding.severity)}** · ${finding.title.trim()}`
+  // The model's words are posted inert: no mention pings, no image loads, no HTML or marker.
+  const head = `**${severityLabel(finding.severity)}** · ${inertMarkdown(oneLineTitle(finding.title))}`
   let suggestion = ''
   if (finding.suggestion !== undefined) {
     // GitHub applies suggestions to the new file only; on a deleted line it is plain code.
     const language = (finding.side ?? 'RIGHT') === 'RIGHT' ? 'suggestion' : ''
-    suggestion = `\n\n${fenced(finding.suggestion.replace(/\n$/, ''), language)}`
+    suggestion = `\n\n${fenced(neutralizeMarkers(finding.suggestion.replace(/\n$/, '')), language)}`
   }
   const fixed = `${head}\n\n\n${suggestion}\n\n${marker}`.length
   const room = MAX_COMMENT_BODY - fixed - 40
-  const full = finding.body.trim()
+  const full = inertMarkdown(finding.body.trim())
   let text = full
   if (text.length > room) text = `${text.slice(0, Math.max(0, room))}… (cut to fit GitHub's limit)`
   const body = `${head}\n\n${text}${suggestion}\n\n${marker}`
@@ -164,6 +165,11 @@ export function renderFindingComment(finding: Finding, fp: string): string {
   return body.length <= MAX_COMMENT_BODY
     ? body
     : `${head}\n\n${full.slice(0, 1000)}… (too long for GitHub; see the summary)\n\n${marker}`
+}
+
+/** A title stays on the comment's first line, where parseFindingComment reads it back. */
+function oneLineTitle(title: string): string {
+  return title.replace(/\s+/g, ' ').trim()
 }
 
 function normalize(finding: Finding): Finding {

@@ -144,13 +144,48 @@ export function reviewedMarker(sha: string): string {
   return `<!-- tandem:reviewed sha=${sha} -->`
 }
 
-/** Every fingerprint marker in a comment body. */
-export function readFingerprints(body: string): string[] {
-  return [...body.matchAll(/<!-- tandem:finding fp=([0-9a-f]+) -->/g)].map(match => match[1]!)
+// One marker, alone on its line: `<!-- tandem:… -->` with no other comment end inside.
+const MARKER_LINE = /^<!-- tandem:(?:(?!-->)[^\n])* -->$/
+
+/**
+ * The markers Tandem wrote into a body: the lines at its very end that are markers, after the
+ * last line that is not one (trailing blank lines aside), in their order. Tandem appends its
+ * markers last, after every piece of text the model or a person wrote, so a marker anywhere
+ * else — in the model's summary, in a finding's text, in a code block, or at the end of such
+ * text with a blank line or any of Tandem's own lines after it — is not Tandem's, and is never
+ * read. Only a comment by Tandem's own login (identity.ts) is read at all.
+ */
+export function trailerMarkers(body: string): string[] {
+  const lines = body.split(/\r?\n/).map(line => line.trim())
+  while (lines.length > 0 && lines.at(-1) === '') lines.pop()
+  const trailer: string[] = []
+  for (let i = lines.length - 1; i >= 0 && MARKER_LINE.test(lines[i]!); i--) {
+    trailer.unshift(lines[i]!)
+  }
+  return trailer
 }
 
+/** Whether `marker` is one of the body's trailer markers (see trailerMarkers). */
+export function hasTrailerMarker(body: string, marker: string): boolean {
+  return trailerMarkers(body).includes(marker)
+}
+
+/** The fingerprints in a body's trailer (see trailerMarkers); markers elsewhere do not count. */
+export function readFingerprints(body: string): string[] {
+  return trailerMarkers(body).flatMap(marker => {
+    const match = /^<!-- tandem:finding fp=([0-9a-f]+) -->$/.exec(marker)
+    return match ? [match[1]!] : []
+  })
+}
+
+/** The reviewed head the body's trailer records: its last reviewed marker. */
 export function readReviewedSha(body: string): string | undefined {
-  return /<!-- tandem:reviewed sha=([0-9a-f]{7,64}) -->/.exec(body)?.[1]
+  let sha: string | undefined
+  for (const marker of trailerMarkers(body)) {
+    const match = /^<!-- tandem:reviewed sha=([0-9a-f]{7,64}) -->$/.exec(marker)
+    if (match) sha = match[1]
+  }
+  return sha
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

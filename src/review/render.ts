@@ -8,7 +8,7 @@ import {
   type Finding,
   type Verdict
 } from './findings.js'
-import { fenced } from '../markdown.js'
+import { fenced, inertMarkdown, inlineCode, neutralizeMarkers } from '../markdown.js'
 
 export interface SummaryInput {
   verdict: Verdict
@@ -25,6 +25,8 @@ export interface SummaryInput {
   numTurns: number
   /** Set when the review could not be posted (fork PR with a read-only token, …). */
   notice?: string
+  /** Fingerprints listed by earlier runs, kept (hidden) so a finding that returns is known. */
+  carriedFingerprints?: string[]
 }
 
 const VERDICT_TEXT: Record<Verdict, string> = {
@@ -54,14 +56,16 @@ export function renderUnanchored(item: UnanchoredFinding): string {
     ? `${finding.path}:${finding.start_line}-${finding.line}`
     : `${finding.path}:${finding.line}`
   const lines = [
-    `- **${severityLabel(finding.severity)}** · ${finding.title.trim()} — \`${where}\` _(${item.reason})_`,
+    `- **${severityLabel(finding.severity)}** · ${inertMarkdown(finding.title.trim())} — ${inlineCode(where)} _(${item.reason})_`,
     '',
-    indent(finding.body.trim())
+    indent(inertMarkdown(finding.body.trim()))
   ]
   if (finding.suggestion !== undefined) {
-    lines.push('', indent(`Suggested replacement:\n\n${fenced(finding.suggestion, '')}`))
+    lines.push(
+      '',
+      indent(`Suggested replacement:\n\n${fenced(neutralizeMarkers(finding.suggestion), '')}`)
+    )
   }
-  lines.push(indent(findingMarker(item.fingerprint)))
   return lines.join('\n')
 }
 
@@ -70,7 +74,7 @@ export function renderReviewBody(input: {
   summary: string
   unanchored: UnanchoredFinding[]
 }): string {
-  const parts = [`### Tandem review`, '', input.summary.trim() || 'No summary.']
+  const parts = [`### Tandem review`, '', inertMarkdown(input.summary.trim()) || 'No summary.']
   if (input.unanchored.length > 0) {
     parts.push(
       '',
@@ -79,17 +83,17 @@ export function renderReviewBody(input: {
     )
     parts.push(...input.unanchored.map(renderUnanchored))
   }
-  parts.push('', REVIEW_MARKER)
+  // Markers are read back only from the trailer, the lines after everything else.
+  parts.push('', ...input.unanchored.map(item => findingMarker(item.fingerprint)), REVIEW_MARKER)
   return parts.join('\n')
 }
 
 /** The sticky summary comment, replaced on every run; found again by SUMMARY_MARKER. */
 export function renderSummaryComment(input: SummaryInput): string {
   const parts = [
-    SUMMARY_MARKER,
     `## Tandem review: ${VERDICT_TEXT[input.verdict]}`,
     '',
-    input.summary.trim() || 'No summary.',
+    inertMarkdown(input.summary.trim()) || 'No summary.',
     '',
     `**Findings:** ${countsLine(input.findings)}`,
     ''
@@ -112,7 +116,16 @@ export function renderSummaryComment(input: SummaryInput): string {
     `<sub>Reviewed ${scope} at \`${input.headSha.slice(0, 7)}\`` +
       (input.reviewUrl ? ` · [review](${input.reviewUrl})` : '') +
       ` · ${input.numTurns} turns · $${input.costUsd.toFixed(4)}</sub>`,
-    reviewedMarker(input.headSha)
+    '',
+    // The trailer: the only place markers are read back from (trailerMarkers).
+    SUMMARY_MARKER,
+    reviewedMarker(input.headSha),
+    ...[
+      ...new Set([
+        ...input.unanchored.map(item => item.fingerprint),
+        ...(input.carriedFingerprints ?? [])
+      ])
+    ].map(findingMarker)
   )
   return parts.join('\n') + '\n'
 }
@@ -135,7 +148,7 @@ export function renderFindingsTable(input: {
         ? `${finding.path}:${finding.start_line}-${finding.line}`
         : `${finding.path}:${finding.line}`
       lines.push(
-        `| ${severityLabel(finding.severity)} | \`${cell(where)}\` | ${cell(finding.title)} | ${cell(input.placement.get(finding) ?? '')} |`
+        `| ${severityLabel(finding.severity)} | ${cell(inlineCode(where))} | ${cell(inertMarkdown(finding.title))} | ${cell(input.placement.get(finding) ?? '')} |`
       )
     }
   }

@@ -1,4 +1,4 @@
-import { fenced, inlineCode } from '../markdown.js'
+import { fenced, inertMarkdown, inlineCode, neutralizeMarkers } from '../markdown.js'
 import type { WriterReport } from './report.js'
 import type { VerifyResult } from './verify.js'
 
@@ -61,7 +61,9 @@ const MAX_FILE_ROWS = 100
  */
 export function renderPullRequestBody(input: PullRequestBodyInput): string {
   const parts: string[] = []
-  const summary = input.report?.summary.trim()
+  // The writer's words are posted inert: no mention pings, no image loads, no HTML or marker.
+  const reported = input.report?.summary.trim()
+  const summary = reported ? inertMarkdown(reported) : reported
   if (input.userBody?.trim()) {
     parts.push(input.userBody.trim())
     if (summary) parts.push('### What the writer did', summary)
@@ -70,7 +72,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   }
 
   const why = new Map<string, string>()
-  for (const change of input.report?.changes ?? []) why.set(change.path, change.why)
+  for (const change of input.report?.changes ?? []) why.set(change.path, inertMarkdown(change.why))
   const files = [...input.changedFiles].sort()
   parts.push(`### Changes (${files.length} file${files.length === 1 ? '' : 's'})`)
   const rows = ['| File | Why |', '|---|---|']
@@ -114,7 +116,7 @@ export function renderVerify(verify: VerifyResult): string {
     '',
     `<details><summary>${label}</summary>`,
     '',
-    fenced(verify.tail, 'text'),
+    fenced(neutralizeMarkers(verify.tail), 'text'),
     '',
     '</details>'
   ].join('\n')

@@ -1,7 +1,8 @@
 import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { withCredentialsHidden } from '../git/credentials.js'
+import { asAgent, type Agent } from '../agent/launch.js'
+import type { SpawnPlan } from '../agent/sandbox.js'
 
 export type VerifyStatus = 'passed' | 'failed' | 'none'
 
@@ -103,6 +104,10 @@ export interface RunVerifyOptions {
   env: Record<string, string>
   timeoutMs: number
   limits?: TailLimits
+  /** How to start it as the agent (another user); as this process when undefined. */
+  spawnAs?: (file: string, args: string[], env: Record<string, string>) => SpawnPlan
+  /** Ends every process it started, wherever they went (another user's all). */
+  killAll?: () => Promise<void>
 }
 
 /**
@@ -126,9 +131,16 @@ export async function runVerifyCommand(
   let timedOut = false
   try {
     exitCode = await new Promise<number | null>(resolve => {
-      const child = spawn('bash', ['-c', command], {
-        cwd: options.cwd,
+      const plan = options.spawnAs?.('bash', ['-c', command], env) ?? {
+        file: 'bash',
+        args: ['-c', command],
         env,
+        options: {}
+      }
+      const child = spawn(plan.file, plan.args, {
+        ...plan.options,
+        cwd: options.cwd,
+        env: plan.env,
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group, so a timeout stops what it started too (test runners, servers).
         detached: true
@@ -148,6 +160,8 @@ export async function runVerifyCommand(
             child.kill('SIGKILL')
           }
         }
+        // What it left holding its output open (or started through sudo) keeps 'close' away.
+        void options.killAll?.().catch(() => undefined)
       }, options.timeoutMs)
       child.once('error', error => {
         clearTimeout(timer)
@@ -176,18 +190,24 @@ export async function runVerifyCommand(
 }
 
 /**
- * The one way a mode runs `verify-command`: in the checkout, with the agent's environment and
- * time limit, the stored git credentials hidden (it runs code the writer may have changed), and
- * its output tail redacted before anything shows it.
+ * The one way a mode runs `verify-command`: in the checkout, as agent code (it runs code the
+ * writer may have changed) with the agent's environment and time limit, and its output tail
+ * redacted before anything shows it.
  */
 export async function verifyCheckout(
   command: string,
-  agent: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  agent: Agent,
   redact: (text: string) => string
 ): Promise<VerifyResult> {
   const result = await core.group(`Verifying: ${command}`, () =>
-    withCredentialsHidden(agent.cwd, () =>
-      runVerifyCommand(command, { cwd: agent.cwd, env: agent.env, timeoutMs: agent.timeoutMs })
+    asAgent(agent, { label: 'verify-command', dir: agent.cwd }, sandbox =>
+      runVerifyCommand(command, {
+        cwd: agent.cwd,
+        env: agent.env,
+        timeoutMs: agent.timeoutMs,
+        spawnAs: (file, args, env) => sandbox.command(file, args, env),
+        killAll: () => sandbox.killAll()
+      })
     )
   )
   if (result.tail !== undefined) result.tail = redact(result.tail)
