@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Inputs } from '../inputs.js'
 import { withCredentialsHidden } from '../git/credentials.js'
-import { guardConfig, type GuardChange } from '../git/guard.js'
+import { guardConfig, guardPaths, type GuardChange } from '../git/guard.js'
 import { runSecrets } from '../github/redact.js'
 import { buildAgentEnv } from './argv.js'
 import { locateClaude } from './locate.js'
@@ -31,13 +31,10 @@ export interface Agent {
    * fallback), made on first use. The reviewer never shares one with the writer, whose code
    * could leave instructions in that home (`~/.claude/CLAUDE.md`, agents, commands) for it.
    */
-  sandbox(role: AgentRole): Promise<Sandbox>
+  sandbox(role: string): Promise<Sandbox>
   /** The runner's CLI config folder: sessions are kept there for later steps to resume. */
   sessionStore: string
 }
-
-/** `writer` (sessions that change the tree, verify-command) or `reviewer` (read-only). */
-export type AgentRole = 'writer' | 'reviewer'
 
 /** What the end of the run gives back: agent users, proxies. Last made, first released. */
 const releases: (() => Promise<void>)[] = []
@@ -82,7 +79,7 @@ async function exitCancelled(): Promise<never> {
   process.exit(1)
 }
 
-async function makeSandbox(role: AgentRole): Promise<Sandbox> {
+async function makeSandbox(role: string): Promise<Sandbox> {
   const made = await prepareSandbox({ parentDir: tmpdir(), label: role })
   releases.push(() => made.dispose())
   sandboxes.push(made)
@@ -98,7 +95,7 @@ export async function prepareAgent(inputs: Inputs): Promise<Agent> {
   })
   core.info(`Claude Code: ${binary}`)
   stopOnCancel()
-  const byRole = new Map<AgentRole, Promise<Sandbox>>()
+  const byRole = new Map<string, Promise<Sandbox>>()
   const model = await modelAccess(inputs.anthropicApiKey, process.env)
   return {
     binary,
@@ -238,6 +235,8 @@ export interface SessionTask {
   cwd?: string
   /** `read` for a session that must not change the tree (the reviewer); default `write`. */
   access?: 'read' | 'write'
+  /** The sandbox, for sessions that run at the same time (see AgentCodeRun.role). */
+  role?: string
 }
 
 export async function runAgent(agent: Agent, task: SessionTask): Promise<SessionReport> {
@@ -291,6 +290,12 @@ export interface AgentCodeRun {
   dir: string
   /** `read` for a reviewer (its own sandbox); else it may change the tree, never its .git. */
   access?: 'read' | 'write'
+  /**
+   * The sandbox it runs in; default `reviewer` for `read`, else `writer`. Agent code that runs
+   * at the same time as other agent code needs a sandbox of its own (`writer-2`): the end of a
+   * run kills every process of its sandbox's user.
+   */
+  role?: string
 }
 
 /**
@@ -307,9 +312,10 @@ export async function asAgent<T>(
   if (cancelling) return exitCancelled()
   running++
   try {
-    const sandbox = await agent.sandbox(run.access === 'read' ? 'reviewer' : 'writer')
-    return await withCredentialsHidden(agent.cwd, async () => {
-      const guard = await guardConfig(agent.cwd, agentConfigFiles(sandbox.home))
+    const sandbox = await agent.sandbox(run.role ?? (run.access === 'read' ? 'reviewer' : 'writer'))
+    const releaseCheckout = await holdCheckout(agent.cwd, run.label)
+    try {
+      const guard = await guardPaths(agentConfigFiles(sandbox.home))
       const giveBack = await sandbox.grant(run.dir, run.access ?? 'write')
       try {
         return await fn(sandbox)
@@ -318,10 +324,68 @@ export async function asAgent<T>(
         await giveBack()
         reportChanges(run.label, await guard.restore())
       }
-    })
+    } finally {
+      await releaseCheckout()
+    }
   } finally {
     running--
     if (cancelling && running === 0) await exitCancelled()
+  }
+}
+
+interface CheckoutHold {
+  holders: number
+  labels: Set<string>
+  ready: Promise<void>
+  release: () => void
+  done: Promise<void>
+}
+
+// One hold per checkout while any agent code runs in it: sessions that run at the same time
+// (the shards of a fan-out) share one .git/config, so its credentials are taken out when the
+// first starts and put back, with the guarded configuration, when the last has ended.
+const holds = new Map<string, CheckoutHold>()
+
+async function holdCheckout(cwd: string, label: string): Promise<() => Promise<void>> {
+  let hold = holds.get(cwd)
+  if (hold === undefined) {
+    let release!: () => void
+    let ready!: () => void
+    const released = new Promise<void>(resolve => (release = resolve))
+    const readyOnce = new Promise<void>(resolve => (ready = resolve))
+    const labels = new Set<string>()
+    const done = withCredentialsHidden(cwd, async () => {
+      const guard = await guardConfig(cwd, [])
+      ready()
+      await released
+      reportChanges([...labels].join(', '), await guard.restore())
+    })
+    hold = {
+      holders: 0,
+      labels,
+      // A hold that could not be taken fails every waiting holder.
+      ready: Promise.race([readyOnce, done.then(() => undefined)]),
+      release,
+      done
+    }
+    holds.set(cwd, hold)
+  }
+  const mine = hold
+  mine.holders++
+  mine.labels.add(label)
+  try {
+    await mine.ready
+  } catch (error) {
+    mine.holders--
+    if (holds.get(cwd) === mine) holds.delete(cwd)
+    throw error
+  }
+  return async () => {
+    mine.holders--
+    if (mine.holders > 0) return
+    if (holds.get(cwd) === mine) holds.delete(cwd)
+    mine.release()
+    await mine.done
   }
 }
 

@@ -336,6 +336,12 @@ export async function guardedPaths(gitDir: string, extraPaths: string[]): Promis
   return [...new Set(paths)]
 }
 
+/** Snapshots exactly these files or directories now; `restore()` puts them back. */
+export async function guardPaths(paths: string[]): Promise<ConfigGuard> {
+  const snapshot = await takeSnapshot([...new Set(paths.map(file => path.resolve(file)))])
+  return { restore: () => restoreSnapshot(snapshot) }
+}
+
 /** Snapshots the guarded paths now; `restore()` puts them back. */
 export async function guardConfig(gitDir: string, extraPaths: string[]): Promise<ConfigGuard> {
   const snapshot = await takeSnapshot(await guardedPaths(gitDir, extraPaths))
