@@ -96,7 +96,9 @@ describe('defaults', () => {
       maxShards: 256,
       canary: 0,
       shardId: undefined,
-      concurrency: 2
+      concurrency: 2,
+      matrix: undefined,
+      artifactPattern: 'tandem-shard-*'
     } satisfies Inputs)
   })
 
@@ -689,6 +691,27 @@ describe('readInputs', () => {
     expect(inputs.githubToken).toBe('ghs_secret')
     expect(inputs.anthropicApiKey).toBe('sk-ant-secret')
   })
+})
+
+describe('matrix (collect)', () => {
+  it("reads plan's matrix output", () => {
+    const json = '{"include":[{"shard":1,"tasks":["a.js","b.js"]},{"shard":2,"tasks":["c.js"]}]}'
+    expect(parse({ mode: 'collect', matrix: json }).matrix).toEqual({
+      include: [
+        { shard: 1, tasks: ['a.js', 'b.js'] },
+        { shard: 2, tasks: ['c.js'] }
+      ]
+    })
+  })
+
+  it.each(['[1,2]', '{"include":[{"shard":0,"tasks":[]}]}', '{"include":[{"shard":1}]}', '{'])(
+    'refuses %j, naming the input and the shape',
+    raw => {
+      expect(errorOf({ mode: 'collect', matrix: raw })).toBe(
+        `Input 'matrix' has value ${JSON.stringify(raw)}: expected the plan mode's matrix output: {"include":[{"shard":1,"tasks":["…"]},…]}`
+      )
+    }
+  )
 })
 
 describe('commit-author', () => {

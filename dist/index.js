@@ -26637,6 +26637,10 @@ async function guardedPaths(gitDir, extraPaths) {
   ];
   return [...new Set(paths)];
 }
+async function guardPaths(paths) {
+  const snapshot = await takeSnapshot([...new Set(paths.map((file) => path5.resolve(file)))]);
+  return { restore: () => restoreSnapshot(snapshot) };
+}
 async function guardConfig(gitDir, extraPaths) {
   const snapshot = await takeSnapshot(await guardedPaths(gitDir, extraPaths));
   return { restore: () => restoreSnapshot(snapshot) };
@@ -29247,9 +29251,10 @@ async function asAgent(agent, run4, fn) {
   if (cancelling) return exitCancelled();
   running++;
   try {
-    const sandbox2 = await agent.sandbox(run4.access === "read" ? "reviewer" : "writer");
-    return await withCredentialsHidden(agent.cwd, async () => {
-      const guard = await guardConfig(agent.cwd, agentConfigFiles(sandbox2.home));
+    const sandbox2 = await agent.sandbox(run4.role ?? (run4.access === "read" ? "reviewer" : "writer"));
+    const releaseCheckout = await holdCheckout(agent.cwd, run4.label);
+    try {
+      const guard = await guardPaths(agentConfigFiles(sandbox2.home));
       const giveBack = await sandbox2.grant(run4.dir, run4.access ?? "write");
       try {
         return await fn(sandbox2);
@@ -29258,11 +29263,56 @@ async function asAgent(agent, run4, fn) {
         await giveBack();
         reportChanges(run4.label, await guard.restore());
       }
-    });
+    } finally {
+      await releaseCheckout();
+    }
   } finally {
     running--;
     if (cancelling && running === 0) await exitCancelled();
   }
+}
+var holds = /* @__PURE__ */ new Map();
+async function holdCheckout(cwd, label) {
+  let hold2 = holds.get(cwd);
+  if (hold2 === void 0) {
+    let release;
+    let ready;
+    const released = new Promise((resolve3) => release = resolve3);
+    const readyOnce = new Promise((resolve3) => ready = resolve3);
+    const labels = /* @__PURE__ */ new Set();
+    const done = withCredentialsHidden(cwd, async () => {
+      const guard = await guardConfig(cwd, []);
+      ready();
+      await released;
+      reportChanges([...labels].join(", "), await guard.restore());
+    });
+    hold2 = {
+      holders: 0,
+      labels,
+      // A hold that could not be taken fails every waiting holder.
+      ready: Promise.race([readyOnce, done.then(() => void 0)]),
+      release,
+      done
+    };
+    holds.set(cwd, hold2);
+  }
+  const mine = hold2;
+  mine.holders++;
+  mine.labels.add(label);
+  try {
+    await mine.ready;
+  } catch (error2) {
+    mine.holders--;
+    if (holds.get(cwd) === mine) holds.delete(cwd);
+    throw error2;
+  }
+  return async () => {
+    mine.holders--;
+    if (mine.holders > 0) return;
+    if (holds.get(cwd) === mine) holds.delete(cwd);
+    mine.release();
+    await mine.done;
+  };
 }
 function reportChanges(label, changes) {
   for (const change of changes) {

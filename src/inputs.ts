@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { parse as shellParse } from 'shell-quote'
 import { wideningArgument } from './agent/argv.js'
+import { readMatrix, type PlannedMatrix } from './fanout/results.js'
 
 export const MODES = [
   'review',
@@ -103,6 +104,11 @@ export interface Inputs {
   canary: number
   shardId: string | undefined
   concurrency: number
+
+  // collect
+  /** The plan's matrix, parsed; undefined when the input is empty. */
+  matrix: PlannedMatrix | undefined
+  artifactPattern: string
 }
 
 /** A bad input value. The message names the input, quotes the value and says what was expected. */
@@ -532,6 +538,20 @@ function checkReviewerArgs(args: string[], mode: Mode): void {
   )
 }
 
+function parseMatrix(read: InputReader): PlannedMatrix | undefined {
+  const raw = optionalString(read, 'matrix')
+  if (raw === undefined) return undefined
+  const matrix = readMatrix(raw)
+  if (matrix === undefined) {
+    throw invalid(
+      'matrix',
+      raw.length > 200 ? `${raw.slice(0, 200)}…` : raw,
+      'the plan mode\'s matrix output: {"include":[{"shard":1,"tasks":["…"]},…]}'
+    )
+  }
+  return matrix
+}
+
 // 'a' and 'b'; 'a', 'b' and 'c'
 function quoteNames(names: string[]): string {
   const quoted = names.map(n => `'${n}'`)
@@ -640,7 +660,10 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     maxShards: maxShards ?? MAX_SHARDS_LIMIT,
     canary: parseInteger(read, 'canary', { min: 0 }) ?? 0,
     shardId: parseShardId(read, mode),
-    concurrency: parseInteger(read, 'concurrency', { min: 1 }) ?? 2
+    concurrency: parseInteger(read, 'concurrency', { min: 1 }) ?? 2,
+
+    matrix: parseMatrix(read),
+    artifactPattern: optionalString(read, 'artifact-pattern') ?? 'tandem-shard-*'
   }
 }
 

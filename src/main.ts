@@ -4,9 +4,12 @@ import { addMask, installRedaction, setOutputs } from './github/emit.js'
 import { redactorFor } from './github/redact.js'
 import { readInputs, type Inputs, type Mode } from './inputs.js'
 import { addressMode } from './modes/address.js'
+import { collectMode } from './modes/collect.js'
 import { pairMode } from './modes/pair.js'
+import { planMode } from './modes/plan.js'
 import { reviewMode } from './modes/review.js'
 import { runMode } from './modes/run.js'
+import { shardMode } from './modes/shard.js'
 import { writeMode } from './modes/write.js'
 import type { ModeOutcome } from './modes/outcome.js'
 
@@ -15,7 +18,10 @@ const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
   write: writeMode,
   address: addressMode,
   pair: pairMode,
-  run: runMode
+  run: runMode,
+  plan: planMode,
+  shard: shardMode,
+  collect: collectMode
 }
 
 /** The action: inputs → mode → outputs. The only place that fails the step. */
