@@ -346,6 +346,24 @@ interface CheckoutHold {
 // first starts and put back, with the guarded configuration, when the last has ended.
 const holds = new Map<string, CheckoutHold>()
 
+/**
+ * Holds the checkout (its stored credentials out, its git configuration guarded) for all of
+ * `fn`: a mode that runs many sessions (a shard) takes it once, so the credentials do not come
+ * and go between them.
+ */
+export async function withCheckoutHeld<T>(
+  agent: Agent,
+  label: string,
+  fn: () => Promise<T>
+): Promise<T> {
+  const release = await holdCheckout(agent.cwd, label)
+  try {
+    return await fn()
+  } finally {
+    await release()
+  }
+}
+
 async function holdCheckout(cwd: string, label: string): Promise<() => Promise<void>> {
   let hold = holds.get(cwd)
   if (hold === undefined) {
