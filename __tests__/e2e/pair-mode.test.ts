@@ -228,6 +228,27 @@ describe('pair mode through dist/index.js', () => {
     gh.assertClean()
   })
 
+  it('pair-budget-usd bounds every session together: the loop stops when it is spent', async () => {
+    const script = pairScript({
+      write: writeReplies(),
+      reviews: [
+        { summary: 'still eval', verdict: 'request_changes', findings: [finding('eval of input')] }
+      ],
+      address: (round, ids) => fix(`export const parse = (s: string) => eval(s) // ${round}\n`, ids)
+    })
+    // No per-session limit: only pair's budget stops it, and well before max-rounds.
+    const run = await pair(script, { 'max-rounds': '5', 'pair-budget-usd': '0.0009' })
+    expect(run.outputs.conclusion).toBe('budget')
+    // write ($0.0003) + review ($0.0002) + address ($0.00055) reached $0.0009: the second review
+    // never started, although max-rounds allowed four more.
+    expect(Number(run.outputs['cost-usd'])).toBeCloseTo(0.00105, 6)
+    expect(run.outputs.rounds).toBe('1')
+    expect(gh.reviews(OWNER, REPO, 1).filter(r => r.body !== '')).toHaveLength(1)
+    expect(remoteFile('src/parse.ts')).toContain('// 1')
+    expect(run.summary).toContain('the budget is spent')
+    gh.assertClean()
+  })
+
   it('feeds a failing verify-command back to the writer; the next round makes it pass', async () => {
     const run = await pair(
       pairScript({

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Finding } from '../../src/review/findings.js'
-import { renderRounds, roundOf, stopAfterReview } from '../../src/pair/rounds.js'
+import {
+  budgetSpent,
+  nextSessionBudget,
+  pairBudget,
+  renderRounds,
+  roundOf,
+  stopAfterReview
+} from '../../src/pair/rounds.js'
 import { NO_VERIFY, type VerifyResult } from '../../src/write/verify.js'
 
 const major: Finding = { path: 'a.ts', line: 1, severity: 'major', title: 't', body: 'b' }
@@ -67,5 +74,28 @@ describe('renderRounds', () => {
     expect(markdown).toContain('| 1 | 0 | 1 | 0 | 2 | 1 | request_changes | failed | 1 | $0.5000 |')
     expect(markdown).toContain('| 2 | 0 | 0 | 0 | 0 | 0 | approve | passed | 0 | $0.2500 |')
     expect(markdown).toContain('Total cost: $1.7500')
+  })
+})
+
+describe("pair's budget", () => {
+  it('is pair-budget-usd when set, else every session at max-budget-usd, else none', () => {
+    expect(pairBudget(2, 0.5, 3)).toBe(2)
+    expect(pairBudget(undefined, 0.5, 3)).toBe(3.5)
+    expect(pairBudget(undefined, undefined, 3)).toBeUndefined()
+  })
+
+  it('gives each session what is left, never more than max-budget-usd', () => {
+    expect(nextSessionBudget(2, 0.5, 0)).toBe(0.5)
+    expect(nextSessionBudget(2, 0.5, 1.8)).toBeCloseTo(0.2)
+    expect(nextSessionBudget(2, undefined, 1.25)).toBe(0.75)
+    expect(nextSessionBudget(2, undefined, 3)).toBe(0)
+    expect(nextSessionBudget(undefined, 0.5, 9)).toBe(0.5)
+    expect(nextSessionBudget(undefined, undefined, 9)).toBeUndefined()
+  })
+
+  it('is spent once what the sessions cost reaches it', () => {
+    expect(budgetSpent(1, 0.999)).toBe(false)
+    expect(budgetSpent(1, 1)).toBe(true)
+    expect(budgetSpent(undefined, 100)).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { prepareAgent } from '../agent/launch.js'
+import { prepareAgent, type Agent } from '../agent/launch.js'
 import { appendJobSummary } from '../github/emit.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
 import { botSender, readEvent, requireWritePermission } from '../github/event.js'
@@ -7,6 +7,9 @@ import { getPullRequest } from '../github/pulls.js'
 import { redactorFor } from '../github/redact.js'
 import type { Inputs } from '../inputs.js'
 import {
+  budgetSpent,
+  nextSessionBudget,
+  pairBudget,
   renderRounds,
   roundOf,
   stopAfterReview,
@@ -41,6 +44,12 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     }
   }
   const agent = await prepareAgent(inputs)
+  // One budget over every session of the loop; each session may spend only what is left of it.
+  const budgetUsd = pairBudget(inputs.pairBudgetUsd, inputs.maxBudgetUsd, inputs.maxRounds)
+  const within = (spentUsd: number): Agent => ({
+    ...agent,
+    maxBudgetUsd: nextSessionBudget(budgetUsd, inputs.maxBudgetUsd, spentUsd)
+  })
 
   let prNumber = inputs.prNumber
   let prUrl: string | undefined
@@ -52,7 +61,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   let writeOutputs: Record<string, string> = {}
   if (prNumber === undefined) {
     // The writer opens the PR; the reviewer below is the loop's own, not write mode's `review`.
-    const written = await writeChanges({ ...inputs, review: false }, gh, repo, agent)
+    const written = await writeChanges({ ...inputs, review: false }, gh, repo, within(0))
     writeCostUsd = written.costUsd
     writeCommits = written.pushed ? 1 : 0
     if (!written.pr) {
@@ -77,17 +86,22 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
   let verdict: string | undefined
   let spent = writeCostUsd
   for (let round = 1; stop === undefined; round++) {
+    if (budgetSpent(budgetUsd, spent)) {
+      stop = 'budget'
+      break
+    }
     // `prompt` is the writer's task here, not review instructions.
     const reviewed = await reviewPullRequest(
       { ...inputs, prompt: undefined },
       gh,
       repo,
       prNumber,
-      agent
+      within(spent)
     )
     spent += reviewed.costUsd
     if (!reviewed.review) {
-      stop = 'reviewer-failed'
+      // A reviewer stopped by what was left of the budget is the budget running out.
+      stop = reviewed.outcome.outputs.conclusion === 'budget' ? 'budget' : 'reviewer-failed'
       failure = reviewed.outcome.failure
       break
     }
@@ -105,10 +119,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
       blocking: reviewed.blocking,
       verify,
       spentUsd: spent,
-      budgetUsd:
-        inputs.maxBudgetUsd === undefined
-          ? undefined
-          : inputs.maxBudgetUsd * (inputs.maxRounds * 2 + 1)
+      budgetUsd
     })
     if (stop) break
 
@@ -121,7 +132,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
       {
         sessionId: writerSession,
         feedback: feedbackFor(verify, reviewed.unthreaded),
-        agent
+        agent: within(spent)
       }
     )
     spent += addressed.costUsd

@@ -18,6 +18,38 @@ export interface PairRound {
 export type PairStop =
   'converged' | 'max-rounds' | 'budget' | 'reviewer-failed' | 'writer-failed' | 'writer-stuck'
 
+/**
+ * Pair's total budget: `pair-budget-usd`, else every session at `max-budget-usd` (the writer,
+ * and a review and an address per round); undefined when neither is set.
+ */
+export function pairBudget(
+  pairBudgetUsd: number | undefined,
+  perSessionUsd: number | undefined,
+  maxRounds: number
+): number | undefined {
+  if (pairBudgetUsd !== undefined) return pairBudgetUsd
+  return perSessionUsd === undefined ? undefined : perSessionUsd * (maxRounds * 2 + 1)
+}
+
+/**
+ * The next session's `--max-budget-usd`: what is left of pair's budget, never more than the
+ * per-session limit; undefined when neither limits it.
+ */
+export function nextSessionBudget(
+  budgetUsd: number | undefined,
+  perSessionUsd: number | undefined,
+  spentUsd: number
+): number | undefined {
+  if (budgetUsd === undefined) return perSessionUsd
+  const left = Math.max(0, budgetUsd - spentUsd)
+  return perSessionUsd === undefined ? left : Math.min(left, perSessionUsd)
+}
+
+/** Whether pair's budget is spent, so no further session may start. */
+export function budgetSpent(budgetUsd: number | undefined, spentUsd: number): boolean {
+  return budgetUsd !== undefined && spentUsd >= budgetUsd
+}
+
 /** Why the loop should stop after this review, or undefined to go on to another round. */
 export function stopAfterReview(input: {
   round: number
@@ -29,7 +61,7 @@ export function stopAfterReview(input: {
 }): PairStop | undefined {
   if (input.blocking.length === 0 && input.verify.status !== 'failed') return 'converged'
   if (input.round >= input.maxRounds) return 'max-rounds'
-  if (input.budgetUsd !== undefined && input.spentUsd >= input.budgetUsd) return 'budget'
+  if (budgetSpent(input.budgetUsd, input.spentUsd)) return 'budget'
   return undefined
 }
 
