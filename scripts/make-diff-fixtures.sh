@@ -243,6 +243,19 @@ done
 commit after
 emit large
 
+# A type change: a symlink becomes a file. git prints it as a deletion and an addition of the
+# same path; a normal edit beside it.
+scenario typechange
+lines 'other line' 1 3 >other.txt
+printf 'target line 1\n' >target.txt
+ln -s target.txt link
+commit before
+rm link
+lines 'link is a file now, line' 1 2 >link
+sed -i 's/^other line 2$/other line 2 edited/' other.txt
+commit after
+emit typechange
+
 # Nothing changed.
 scenario empty
 commit one

@@ -61,6 +61,34 @@ function place(finding: Finding, diff: ParsedDiff): object | string {
   return p.unanchored[0]!.reason
 }
 
+describe('whyNotAnchorable on a type change and an unreadable file', () => {
+  const typechange = parseUnifiedDiff(
+    readFileSync(new URL('../fixtures/diffs/typechange.diff', import.meta.url), 'utf8')
+  )
+
+  it('anchors LEFT on the old link target and RIGHT on the new file', () => {
+    expect(place(f({ path: 'link', line: 1, side: 'LEFT' }), typechange)).toEqual({
+      path: 'link',
+      line: 1,
+      side: 'LEFT'
+    })
+    expect(place(f({ path: 'link', line: 2 }), typechange)).toEqual({
+      path: 'link',
+      line: 2,
+      side: 'RIGHT'
+    })
+  })
+
+  it('lists a finding on an unreadable file with the reason', () => {
+    const huge = parseUnifiedDiff(
+      'diff --git a/h b/h\n--- a/h\n+++ b/h\n@@ -99999999999999999999 +1 @@\n-a\n+b\n'
+    )
+    expect(place(f({ path: 'h', line: 1 }), huge)).toMatch(
+      /^the diff of this file is unreadable: its hunk header has a line number past/
+    )
+  })
+})
+
 describe('whyNotAnchorable / planReview on multi-hunk.diff', () => {
   it('anchors an added line on RIGHT', () => {
     expect(place(f({ path: 'multi.txt', line: 5 }), multi)).toEqual({

@@ -448,6 +448,73 @@ describe('combined.diff: a merge shown with diff --cc', () => {
   })
 })
 
+describe('typechange.diff: a symlink becomes a file (a deletion and an addition of one path)', () => {
+  const diff = load('typechange')
+
+  it('keeps both entries in order and one file with both sides for anchoring', () => {
+    expect(diff.files.map(f => [f.path, f.status])).toEqual([
+      ['link', 'deleted'],
+      ['link', 'added'],
+      ['other.txt', 'modified']
+    ])
+    const link = file(diff, 'link')
+    expect(link).toMatchObject({
+      oldPath: 'link',
+      newPath: 'link',
+      status: 'modified',
+      oldMode: '120000',
+      newMode: '100644',
+      additions: 2,
+      deletions: 1,
+      typeChange: true
+    })
+  })
+
+  it('takes LEFT comments on the old side (the link target) and RIGHT on the new file', () => {
+    expect(commentable(diff, 'link', 'LEFT')).toEqual([1])
+    expect(commentable(diff, 'link', 'RIGHT')).toEqual([1, 2])
+    expect(rangeInOneHunk(diff, 'link', 1, 2, 'RIGHT')).toBe(true)
+    // The two sides are two hunks: a range from one to the other is not one hunk.
+    expect(rangeInOneHunk(diff, 'link', 1, 2, 'RIGHT', 'LEFT')).toBe(false)
+    expect(commentable(diff, 'other.txt', 'RIGHT')).toEqual([1, 2, 3])
+  })
+})
+
+describe('absurd hunk numbers: that file is unreadable, the rest is read', () => {
+  const text = [
+    'diff --git a/huge.txt b/huge.txt',
+    'index 1111111..2222222 100644',
+    '--- a/huge.txt',
+    '+++ b/huge.txt',
+    '@@ -9007199254740993,2 +9007199254740993,2 @@',
+    ' a',
+    '-b',
+    '+c',
+    fixture('typechange').split('\n').slice(-11).join('\n')
+  ].join('\n')
+  const diff = parseUnifiedDiff(text)
+
+  it('marks the file with the reason and no hunks, never a rounded line number', () => {
+    const huge = file(diff, 'huge.txt')
+    expect(huge.hunks).toEqual([])
+    expect(huge.unreadable).toContain('past 9007199254740991')
+    expect(commentable(diff, 'huge.txt', 'RIGHT')).toEqual([])
+  })
+
+  it('reads the next file as usual', () => {
+    expect(commentable(diff, 'other.txt', 'RIGHT')).toEqual([1, 2, 3])
+    expect(file(diff, 'other.txt').additions).toBe(1)
+  })
+
+  it('takes 2^53 − 1 itself as a (valid) number', () => {
+    const max = parseUnifiedDiff(
+      'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -9007199254740991 +9007199254740991 @@\n-a\n+b\n'
+    )
+    expect(file(max, 'x').unreadable).toBeUndefined()
+    expect(hunkContaining(file(max, 'x'), 9007199254740991, 'RIGHT')).toBeDefined()
+  })
+})
+
 describe('cut-short and empty diffs', () => {
   it('an empty diff has no files and takes no comments', () => {
     for (const text of ['', fixture('empty'), '\n']) {

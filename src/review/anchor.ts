@@ -111,6 +111,7 @@ export function whyNotAnchorable(finding: Finding, diff: ParsedDiff): string | u
   if (isOutsideRepository(finding.path)) return 'the path is outside the repository'
   const file = diff.byPath.get(finding.path)
   if (!file) return 'the pull request does not change this file'
+  if (file.unreadable) return `the diff of this file is unreadable: ${file.unreadable}`
   if (file.binary) return 'binary file'
   if (file.hunks.length === 0) return 'the file has no textual changes'
   const side = finding.side ?? 'RIGHT'

@@ -55,6 +55,14 @@ export interface FileDiff {
   similarity?: number
   oldMode?: string
   newMode?: string
+  /**
+   * A type change (symlink ↔ file): git prints it as a deletion and an addition of the same
+   * path, and both are kept here, so the old side's lines take LEFT comments too. Its hunks are
+   * then not in one order on both sides.
+   */
+  typeChange?: boolean
+  /** Why this file's changes could not be read (the rest of the diff is unaffected). */
+  unreadable?: string
 }
 
 export interface ParsedDiff {
@@ -118,9 +126,12 @@ export function parseUnifiedDiff(text: string): ParsedDiff {
     if (file !== null) {
       files.push(file)
       const seen = byPath.get(file.path)
-      // A path twice in one diff only happens with hand-made or concatenated diffs; keep the
-      // first entry, unless it was a deletion and a later one gives the path new content.
-      if (seen === undefined || (seen.status === 'deleted' && file.status !== 'deleted')) {
+      // A path twice in one diff: git's type change (a deletion, then an addition) is one file
+      // with both sides; any other repeat (hand-made or concatenated diffs) keeps the first.
+      if (seen === undefined) byPath.set(file.path, file)
+      else if (seen.status === 'deleted' && file.status === 'added') {
+        byPath.set(file.path, typeChangeOf(seen, file))
+      } else if (seen.status === 'deleted' && file.status !== 'deleted') {
         byPath.set(file.path, file)
       }
     }
@@ -193,6 +204,14 @@ export function parseUnifiedDiff(text: string): ParsedDiff {
       if (pending === null || pending.file.binary) continue
       const header = parseHunkHeader(line)
       if (header === null) continue
+      if (header.outOfRange) {
+        // Not a line number anyone can comment on: this file is unreadable, the rest is not.
+        pending.file.unreadable = `its hunk header has a line number past ${Number.MAX_SAFE_INTEGER}: ${line.slice(0, 80)}`
+        pending.file.hunks = []
+        skipping = true
+        inHeader = false
+        continue
+      }
       inHeader = false
       oldLeft = header.oldLines
       newLeft = header.newLines
@@ -260,6 +279,25 @@ interface HunkHeader {
   newStart: number
   newLines: number
   header: string
+  /** A number too large to be exact (above 2^53 − 1): the header is well-formed but absurd. */
+  outOfRange?: boolean
+}
+
+/** The deletion and the addition git prints for a type change, as one file with both sides. */
+function typeChangeOf(deletion: FileDiff, addition: FileDiff): FileDiff {
+  return {
+    ...addition,
+    oldPath: deletion.oldPath,
+    status: 'modified',
+    binary: deletion.binary || addition.binary,
+    // Each side's lines in one hunk of its own; hunkContaining scans them (see typeChange).
+    hunks: [...deletion.hunks, ...addition.hunks],
+    additions: addition.additions,
+    deletions: deletion.deletions,
+    oldMode: deletion.oldMode,
+    newMode: addition.newMode,
+    typeChange: true
+  }
 }
 
 /**
@@ -324,6 +362,13 @@ export function hunkContaining(file: FileDiff, line: number, side: Side): Hunk |
   const hunks = file.hunks
   if (file.binary || hunks.length === 0 || !Number.isInteger(line) || line < 1) return undefined
   const left = side === 'LEFT'
+  if (file.typeChange) {
+    return hunks.find(h => {
+      const start = left ? h.oldStart : h.newStart
+      const count = left ? h.oldLines : h.newLines
+      return count > 0 && line >= start && line < start + count
+    })
+  }
   // The last hunk starting at or before `line`.
   let lo = 0
   let hi = hunks.length - 1
@@ -729,12 +774,14 @@ function parseHunkHeader(line: string): HunkHeader | null {
     i = n.end
   }
   if (!line.startsWith(' @@', i)) return null
+  const numbers = [oldStart.value, oldLines, newStart.value, newLines]
   return {
     oldStart: oldStart.value,
     oldLines,
     newStart: newStart.value,
     newLines,
-    header: line
+    header: line,
+    outOfRange: numbers.some(n => !Number.isSafeInteger(n))
   }
 }
 

@@ -146,6 +146,7 @@ export function renderDiffWithinBudget(
   }
   for (const file of diff.files) {
     if (included.has(file)) chunks.push(renderFile(file))
+    else if (file.unreadable) summarized.push(`${file.path} (diff unreadable: ${file.unreadable})`)
     else if (file.binary) summarized.push(`${file.path} (binary)`)
     else if (file.hunks.length === 0)
       summarized.push(`${file.path} (${file.status}, no content change)`)
