@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { StreamJsonParser, type ParsedLine } from '../../src/agent/stream.js'
+import { transcriptLine } from '../../src/agent/session.js'
+import { redactSecrets } from '../../src/github/redact.js'
 
 function feed(chunks: (string | Buffer)[]): ParsedLine[] {
   const parser = new StreamJsonParser()
@@ -67,5 +69,34 @@ describe('StreamJsonParser', () => {
       'a',
       'b'
     ])
+  })
+})
+
+describe('transcriptLine', () => {
+  const secret = 'ghs_transcriptSecret0123456789ABCDEFabcdef'
+  const mask = (text: string): string => redactSecrets(text, [secret])
+
+  it('writes a line that holds no secret exactly as the CLI printed it', () => {
+    const line = '{"type":"assistant","message":{"content":[{"type":"text","text":"hi\\nthere"}]}}'
+    const [item] = new StreamJsonParser().push(line + '\n')
+    expect(transcriptLine(item!, mask)).toBe(line)
+  })
+
+  it('masks a secret inside a JSON value and stays valid JSON, also across an escape', () => {
+    const text = `token ${secret.slice(0, 20)}\n${secret.slice(20)} end`
+    const line = JSON.stringify({ type: 'result', result: text, structured_output: { s: secret } })
+    const [item] = new StreamJsonParser().push(line + '\n')
+    const written = transcriptLine(item!, mask)
+    expect(written).not.toContain(secret.slice(0, 12))
+    expect(written).not.toContain(secret.slice(-12))
+    const event = JSON.parse(written) as { result: string; structured_output: { s: string } }
+    expect(event.structured_output.s).toBe('***')
+    expect(event.result.startsWith('token ')).toBe(true)
+    expect(event.result.endsWith(' end')).toBe(true)
+  })
+
+  it('masks a line that is not JSON as text', () => {
+    const [item] = new StreamJsonParser().push(`oops ${secret}\n`)
+    expect(transcriptLine(item!, mask)).toBe('oops ***')
   })
 })

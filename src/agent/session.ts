@@ -14,7 +14,7 @@ import {
 } from './report.js'
 import type { SpawnPlan } from './sandbox.js'
 import { StreamJsonParser, type ParsedLine } from './stream.js'
-import { logUntrusted } from '../github/emit.js'
+import { logUntrusted, redact } from '../github/emit.js'
 
 export interface SessionRequest extends SessionOptions {
   binary: string
@@ -71,7 +71,8 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
       const handle = (items: ParsedLine[]): void => {
         for (const item of items) {
           // Written synchronously: a session killed a moment later still has every line.
-          writeSync(transcript, item.line + '\n')
+          // The execution file is an output too: redacted like every other.
+          writeSync(transcript, transcriptLine(item) + '\n')
           if (item.kind === 'invalid') {
             state.invalidLines++
             logUntrusted(`[not JSON] ${truncate(item.line, 200)}`)
@@ -133,6 +134,27 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
     closeSync(transcript)
     core.endGroup()
   }
+}
+
+/**
+ * A transcript line with every secret masked. Masking inside JSON text could cut an escape
+ * sequence in two, so a line that holds one is written again from its masked values.
+ */
+export function transcriptLine(item: ParsedLine, mask: (text: string) => string = redact): string {
+  const masked = mask(item.line)
+  if (masked === item.line || item.kind !== 'event') return masked
+  return JSON.stringify(maskValues(item.event, mask))
+}
+
+function maskValues(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value)
+  if (Array.isArray(value)) return value.map(entry => maskValues(entry, mask))
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, entry]) => [key, maskValues(entry, mask)])
+    )
+  }
+  return value
 }
 
 function logProgress(event: StreamEvent): void {

@@ -54,7 +54,8 @@ export function installRedaction(redact: (text: string) => string): void {
  * space in front is not white space to the runner, so it reads the line as text.
  */
 export function inertContinuationLines(text: string): string {
-  return text.replace(/\n(?=[ \t]*(?:::|##\[))/g, '\n\u200b')
+  // The runner splits lines at \r as well as \n (.NET's ReadLine).
+  return text.replace(/(\r\n|\n|\r)(?=[ \t]*(?:::|##\[))/g, '$1\u200b')
 }
 
 /**

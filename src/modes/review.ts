@@ -398,7 +398,9 @@ async function runReviewer(
       // The checkout is the PR's code: its .claude/settings.json (hooks, permissions) and
       // .mcp.json servers must not widen a read-only reviewer, fork or not.
       settingSources: 'user',
-      cwd: checkout.dir
+      cwd: checkout.dir,
+      // Its own sandbox user, which may read the checkout and write nothing in it.
+      access: 'read'
     })
   } finally {
     await checkout.release()
