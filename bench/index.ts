@@ -9,7 +9,8 @@ const sections: [string, () => Promise<Figure[]>][] = [
   ['stream parser', streamFigures],
   ['action start-up', startupFigures],
   ['review', reviewFigures],
-  ['model proxy', proxyFigures]
+  ['model proxy', proxyFigures],
+  ['fan-out plan', async () => (await import('./fanout-plan.js')).fanoutPlanFigures()]
 ]
 
 // The fake GitHub's validation worker is unref'd; without a live handle Node would exit while
