@@ -146,7 +146,7 @@ describe('mode', () => {
     pair: { prompt: 'p' },
     run: { prompt: 'p' },
     plan: { tasks: 'a' },
-    shard: { prompt: 'p', tasks: '["a"]', 'shard-id': '0' }
+    shard: { prompt: 'p {task}', tasks: '["a"]', 'shard-id': '0' }
   }
 
   it.each(MODES.map(m => [m]))('accepts %s', mode => {
@@ -676,6 +676,37 @@ describe('shard mode', () => {
       `Input 'shard-id' has value "a/b": expected letters, digits, '.', '_' or '-' only`
     )
   })
+
+  it('refuses a prompt without {task}: every writer would get the same one', () => {
+    expect(errorOf({ ...base, prompt: 'Migrate the file to ESM', tasks: '["a.js"]' })).toBe(
+      `Input 'prompt' has value "Migrate the file to ESM": mode "shard" expected a template ` +
+        `holding {task}, which each task of the shard replaces (e.g. "Migrate {task} to ESM")`
+    )
+  })
+
+  it('refuses a prompt-file without {task}, naming the file', () => {
+    const file = path.join(workspace, 'sub', 'task.md')
+    expect(
+      errorOf({
+        ...base,
+        prompt: '',
+        'prompt-file': 'task.md',
+        'working-directory': 'sub',
+        tasks: '["a"]'
+      })
+    ).toBe(
+      `Input 'prompt-file' has value "task.md": mode "shard" expected a file holding a template ` +
+        `with {task}, which each task of the shard replaces (e.g. "Migrate {task} to ESM"); ` +
+        `${file} has none`
+    )
+  })
+
+  it('accepts {task} anywhere, more than once, and leaves other modes alone', () => {
+    expect(parse({ ...base, prompt: '{task}: port {task}', tasks: '["a"]' }).prompt).toBe(
+      '{task}: port {task}'
+    )
+    expect(parse({ mode: 'write', prompt: 'no placeholder' }).prompt).toBe('no placeholder')
+  })
 })
 
 describe('readInputs', () => {
@@ -690,6 +721,26 @@ describe('readInputs', () => {
     const inputs = readInputs()
     expect(inputs.githubToken).toBe('ghs_secret')
     expect(inputs.anthropicApiKey).toBe('sk-ant-secret')
+  })
+})
+
+describe('tool rules', () => {
+  it.each(['--tools=Bash', '-x', '--allowedTools=Bash', '(Bash)', 'Bash git', '1Read'])(
+    'refuse %j in disallowed-tools and allowed-tools: it would be read as a CLI flag or is no rule',
+    rule => {
+      for (const name of ['disallowed-tools', 'allowed-tools']) {
+        expect(errorOf({ [name]: `WebFetch\n${rule}` })).toBe(
+          `Input '${name}' has value ${JSON.stringify(rule)}: expected a tool name or a permission rule with balanced parentheses, such as Edit or Bash(npm test)`
+        )
+      }
+    }
+  )
+
+  it('take names, MCP tools and rules with any specifier', () => {
+    const rules = ['Read', 'mcp__github__get_issue', 'Bash(npm run lint, npm test)', 'Edit(//x/**)']
+    expect(
+      parse({ mode: 'run', prompt: 'x', 'allowed-tools': rules.join('\n') }).allowedTools
+    ).toEqual(rules)
   })
 })
 

@@ -211,3 +211,18 @@ describe('inertMarkdown', () => {
     }
   })
 })
+
+describe('entities and code spans (from an attack review)', () => {
+  it('renders no entity as the character it names: no mention, no token rebuilt', () => {
+    const text = 'ping &#64;alice and &commat;bob; token ghs_16&#67;7e42F2&#57;x; a &lt; b &amp; c'
+    expect(inertMarkdown(text)).toBe(
+      'ping &amp;#64;alice and &amp;commat;bob; token ghs_16&amp;#67;7e42F2&amp;#57;x; a &lt; b &amp; c'
+    )
+    expect(inertMarkdown(inertMarkdown(text))).toBe(inertMarkdown(text))
+  })
+
+  it('keeps a code span on one line, whatever the text holds', () => {
+    expect(inlineCode('src/a.ts\n\n<img src=x> @alice')).toBe('`src/a.ts <img src=x> @alice`')
+    expect(inlineCode('a\r::error::x')).toBe('`a ::error::x`')
+  })
+})

@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { parse as shellParse } from 'shell-quote'
 import { wideningArgument } from './agent/argv.js'
 import { readMatrix, type PlannedMatrix } from './fanout/results.js'
+import { TASK_PLACEHOLDER } from './fanout/shard.js'
 
 export const MODES = [
   'review',
@@ -331,12 +332,17 @@ function parseChoice<T extends string>(
   return choice
 }
 
+// A tool name (built-in, `mcp__server__tool`), optionally with a specifier in parentheses.
+const TOOL_RULE = /^[A-Za-z][A-Za-z0-9_.:-]*(\(.*\))?$/s
+
 function parseToolRules(read: InputReader, name: string): string[] {
   const rules = splitList(read(name))
   for (const rule of rules) {
     const opened = rule.split('(').length - 1
     const closed = rule.split(')').length - 1
-    if (opened !== closed) {
+    // Rules follow a variadic CLI flag: a word starting with '-' would be read as another flag
+    // (`--tools=Bash` in disallowed-tools gave the reviewer a shell).
+    if (opened !== closed || !TOOL_RULE.test(rule)) {
       throw invalid(
         name,
         rule,
@@ -420,6 +426,34 @@ function readPrompt(
     )
   }
   return { prompt, promptFile: undefined }
+}
+
+/**
+ * In shard mode the prompt is a template: each task's writer gets it with `{task}` replaced.
+ * Without the placeholder every writer would get the same prompt and none would know its task.
+ */
+function checkTaskTemplate(
+  prompt: string | undefined,
+  promptFile: string | undefined,
+  read: InputReader
+): void {
+  if (prompt === undefined || prompt.includes(TASK_PLACEHOLDER)) return
+  const replaced = `which each task of the shard replaces (e.g. "Migrate ${TASK_PLACEHOLDER} to ESM")`
+  const [name, value, expected] =
+    promptFile !== undefined
+      ? [
+          'prompt-file',
+          read('prompt-file').trim(),
+          `a file holding a template with ${TASK_PLACEHOLDER}, ${replaced}; ${promptFile} has none`
+        ]
+      : [
+          'prompt',
+          prompt.length > 200 ? `${prompt.slice(0, 200)}…` : prompt,
+          `a template holding ${TASK_PLACEHOLDER}, ${replaced}`
+        ]
+  throw new InputError(
+    `Input '${name}' has value ${JSON.stringify(value)}: mode "shard" expected ${expected}`
+  )
 }
 
 function parseClaudePath(read: InputReader, workingDirectory: string): string | undefined {
@@ -590,6 +624,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
   const workingDirectory = resolveWorkingDirectory(read, env)
   const prNumber = parseInteger(read, 'pr-number', { min: 1 })
   const { prompt, promptFile } = readPrompt(read, mode, prNumber, workingDirectory)
+  if (mode === 'shard') checkTaskTemplate(prompt, promptFile, read)
 
   const allowedTools = parseToolRules(read, 'allowed-tools')
   const maxShards = parseInteger(read, 'max-shards', {

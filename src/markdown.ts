@@ -12,7 +12,11 @@ export function fenced(content: string, language = ''): string {
 }
 
 /** An inline code span that holds backticks too. */
-export function inlineCode(text: string): string {
+export function inlineCode(raw: string): string {
+  // A code span is one line: a blank line (a file name or a model's path may hold one) would
+  // end it and let the rest render as markdown.
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  const text = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ')
   const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length))
   const ticks = '`'.repeat(longestRun + 1)
   const pad = longestRun > 0 ? ' ' : ''
@@ -230,6 +234,7 @@ function closingRun(line: string, from: number, n: number): number {
  * - `<` becomes `&lt;` (which renders as `<`): no tag, comment or autolink is left, so HTML,
  *   `<img>` and `<!-- tandem… -->` show as text. `\<` becomes `&lt;` too, so the posted text
  *   holds no `<!--` at all.
+ * - `&` becomes `&amp;`: no entity renders as the character it names.
  * - `![` becomes `!\[`: the image shows as its source text; `]:` becomes `\]:`, so no link
  *   reference definition exists for an image (or a multi-line title) to use.
  * - `@name` gets a WORD JOINER (U+2060) after the `@`. GitHub links a mention only when the
@@ -238,6 +243,8 @@ function closingRun(line: string, from: number, n: number): number {
  *   width space would let the line break after the `@`). An `@` after a letter, digit or `_`
  *   (an email address) is no mention and stays, as does one inside a bare URL (`url`).
  */
+const HARMLESS_ENTITY = /^&(?:lt|gt|amp|quot);/
+
 function inertProse(line: string, from: number, to: number, url = false): string {
   let out = ''
   for (let i = from; i < to; i++) {
@@ -248,6 +255,11 @@ function inertProse(line: string, from: number, to: number, url = false): string
       i++
     } else if (c === '<') {
       out += '&lt;'
+    } else if (c === '&' && !HARMLESS_ENTITY.test(line.slice(i, i + 6))) {
+      // An entity would render as the character it names: `&#64;name` as a mention, a token
+      // with `&#67;` every few characters as the token, past every redactor. The few that
+      // name plain punctuation stay, so text made inert once is left as it is.
+      out += '&amp;'
     } else if (c === '!' && next === '[') {
       out += '!\\['
       i++

@@ -251,12 +251,39 @@ describe('startModelProxy', () => {
     const proxy = await proxyTo(`${upstream.url}/some/prefix/`)
     const headers = { 'x-api-key': proxy.key }
     await send(proxy.url, { path: '/v1/messages?beta=true', headers })
+    await send(proxy.url, { path: '/v2/../v1/messages', headers })
+    // Dot segments are resolved first: an escape attempt lands on a path that is not proxied.
     await send(proxy.url, { method: 'GET', path: '/v1/../../../admin?x=1', headers })
     await send(proxy.url, { method: 'GET', path: '/v1/%2e%2e/%2e%2e/admin', headers })
     expect(upstream.received.map(r => r.url)).toEqual([
       '/some/prefix/v1/messages?beta=true',
-      '/some/prefix/admin?x=1',
-      '/some/prefix/admin'
+      '/some/prefix/v1/messages'
+    ])
+  })
+
+  it('forwards only the Messages API: no other endpoint gets the real key', async () => {
+    const upstream = await startUpstream()
+    const proxy = await proxyTo(upstream.url)
+    const headers = { 'x-api-key': proxy.key }
+    const statuses: number[] = []
+    for (const [method, path] of [
+      ['DELETE', '/v1/files/file_abc'],
+      ['GET', '/v1/organizations/me'],
+      ['POST', '/v1/messages/batches'],
+      ['GET', '/v1/messages'],
+      ['POST', '/v1/complete']
+    ] as const) {
+      statuses.push((await send(proxy.url, { method, path, headers })).status)
+    }
+    expect(statuses).toEqual([403, 403, 403, 403, 403])
+    expect(upstream.received).toHaveLength(0)
+    await send(proxy.url, { method: 'POST', path: '/v1/messages/count_tokens', headers })
+    await send(proxy.url, { method: 'GET', path: '/v1/models', headers })
+    await send(proxy.url, { method: 'HEAD', path: '/', headers })
+    expect(upstream.received.map(r => `${r.method} ${r.url}`)).toEqual([
+      'POST /v1/messages/count_tokens',
+      'GET /v1/models',
+      'HEAD /'
     ])
   })
 

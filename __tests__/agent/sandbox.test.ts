@@ -4,6 +4,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  lchownSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -191,6 +192,21 @@ if (!isRoot) {
       const other = await sandbox()
       expect(other.user!.name).not.toBe(user.name)
       expect(other.user!.uid).not.toBe(user.uid)
+    })
+
+    it('the agent cannot move its home away (and plant a symlink in its place)', async () => {
+      const box = await sandbox({ parentDir: tmpdir() })
+      const moved = path.join(tmpdir(), `${box.user!.name}-moved`)
+      const ran = await runAs(box, `mv "$HOME" ${moved}; echo $?`, { cwd: '/' })
+      expect(ran.stdout.trim()).not.toBe('0')
+      expect(existsSync(moved)).toBe(false)
+      const st = lstatSync(box.home)
+      expect([st.isDirectory(), st.uid]).toEqual([true, box.user!.uid])
+      // Its parent is the action's and lets the agent only pass.
+      const parent = lstatSync(path.dirname(box.home))
+      expect([parent.uid, parent.mode & 0o7777]).toEqual([0, 0o711])
+      await box.dispose()
+      expect(existsSync(path.dirname(box.home))).toBe(false)
     })
 
     it("runs agent code as the agent user, which cannot read the action's /proc/<pid>/environ", async () => {
@@ -446,22 +462,149 @@ if (!isRoot) {
       await restore()
     })
 
-    it('grant(read): the agent reads a private file; restore puts the modes back', async () => {
+    it('grant(read): the agent reads the tree (a private top directory included); restore puts the modes back', async () => {
       const box = await sandbox()
       const ws = path.join(scratch(), 'tree')
-      mkdirSync(path.join(ws, 'private'), { recursive: true, mode: 0o700 })
-      chmodSync(path.join(ws, 'private'), 0o700)
-      writeFileSync(path.join(ws, 'private', 'notes.txt'), 'hello\n', { mode: 0o600 })
+      mkdirSync(path.join(ws, 'sub'), { recursive: true })
+      chmodSync(ws, 0o700)
+      chmodSync(path.join(ws, 'sub'), 0o744)
+      writeFileSync(path.join(ws, 'sub', 'notes.txt'), 'hello\n', { mode: 0o644 })
       const restore = await box.grant(ws, 'read')
       const ran = await runAs(
         box,
-        `cat ${path.join(ws, 'private', 'notes.txt')}; touch ${path.join(ws, 'x')}`
+        `cat ${path.join(ws, 'sub', 'notes.txt')}; touch ${path.join(ws, 'x')}`
       )
       expect(ran.stdout).toBe('hello\n')
       expect(existsSync(path.join(ws, 'x'))).toBe(false)
       await restore()
-      expect(mode(path.join(ws, 'private'))).toBe(0o700)
-      expect(mode(path.join(ws, 'private', 'notes.txt'))).toBe(0o600)
+      expect(mode(ws)).toBe(0o700)
+      expect(mode(path.join(ws, 'sub'))).toBe(0o744)
+      expect(mode(path.join(ws, 'sub', 'notes.txt'))).toBe(0o644)
+    })
+
+    for (const access of ['read', 'write'] as const) {
+      it(`grant(${access}) never hands the agent a file or directory the runner made private (gha-creds-*.json)`, async () => {
+        const box = await sandbox()
+        const ws = path.join(scratch(), 'ws')
+        mkdirSync(path.join(ws, 'private'), { recursive: true })
+        chmodSync(path.join(ws, 'private'), 0o700)
+        writeFileSync(path.join(ws, 'private', 'inner.txt'), 'inner\n', { mode: 0o644 })
+        writeFileSync(path.join(ws, 'a.txt'), 'a\n', { mode: 0o644 })
+        const creds = path.join(ws, 'gha-creds-0123456789abcdef.json')
+        writeFileSync(creds, '{"private_key": "-----BEGIN PRIVATE KEY-----"}\n', { mode: 0o600 })
+        chmodSync(creds, 0o600)
+        const restore = await box.grant(ws, access)
+        expect(lstatSync(creds).uid).toBe(0)
+        expect(mode(creds)).toBe(0o600)
+        expect(lstatSync(path.join(ws, 'private')).uid).toBe(0)
+        expect(lstatSync(path.join(ws, 'private', 'inner.txt')).uid).toBe(0)
+        const ran = await runAs(
+          box,
+          [
+            `cat ${creds}`,
+            `cat ${path.join(ws, 'private', 'inner.txt')}`,
+            `chmod 644 ${creds}`,
+            `cat ${path.join(ws, 'a.txt')}`
+          ].join('; ')
+        )
+        expect(ran.stdout).toBe('a\n')
+        await restore()
+        for (const [p, m] of [
+          [creds, 0o600],
+          [path.join(ws, 'private'), 0o700],
+          [path.join(ws, 'private', 'inner.txt'), 0o644]
+        ] as const) {
+          const st = lstatSync(p)
+          expect([p, st.uid, st.gid, st.mode & 0o7777]).toEqual([p, 0, 0, m])
+        }
+        expect(read(creds)).toContain('PRIVATE KEY')
+      })
+    }
+
+    it('grant refuses a path through a symlink the agent planted, or one it owns or could replace', async () => {
+      const box = await sandbox()
+      const { uid } = box.user!
+      const base = scratch()
+      chmodSync(base, 0o755)
+      // A directory on the action's PATH, as /usr/local/bin or a tool cache.
+      const bin = path.join(base, 'bin')
+      mkdirSync(path.join(bin, 'sub'), { recursive: true })
+      writeFileSync(path.join(bin, 'git'), '#!/bin/sh\n', { mode: 0o755 })
+      const binBefore = everything(bin).map(p => [p, lstatSync(p).uid, mode(p)])
+      const projects = path.join(box.home, '.claude', 'projects')
+      const ran = await runAs(box, `ln -s ${bin} ${projects} && mkdir "$HOME/.claude/own"`)
+      expect(ran.code).toBe(0)
+      for (const [dir, access] of [
+        [projects, 'write'],
+        [path.join(projects, 'sub'), 'write'],
+        [projects, 'read'],
+        [path.join(box.home, '.claude', 'own'), 'write']
+      ] as const) {
+        await expect(box.grant(dir, access)).rejects.toThrow(`Refusing to grant ${dir}`)
+      }
+      await expect(box.grant(path.join(box.home, '.claude', 'own'), 'write')).rejects.toThrow(
+        'owned by the agent user'
+      )
+      expect(everything(bin).map(p => [p, lstatSync(p).uid, mode(p)])).toEqual(binBefore)
+      expect([lstatSync(bin).uid, mode(bin)]).toEqual([0, 0o755])
+
+      const ws = path.join(base, 'ws')
+      mkdirSync(ws)
+      writeFileSync(path.join(ws, 'f'), 'f\n')
+      // A symlink somebody else made (neither root nor the action's user).
+      const strangers = path.join(base, 'strangers-link')
+      symlinkSync(ws, strangers)
+      lchownSync(strangers, STRANGER, STRANGER)
+      await expect(box.grant(strangers, 'write')).rejects.toThrow(
+        `${strangers} is a symlink owned by uid ${STRANGER}`
+      )
+      await expect(box.grant(path.join(strangers, '.'), 'read')).rejects.toThrow(strangers)
+      // A directory the agent could rename away and replace (writable by it, not sticky).
+      const open = path.join(base, 'open')
+      mkdirSync(path.join(open, 'ws'), { recursive: true })
+      chmodSync(open, 0o777)
+      await expect(box.grant(path.join(open, 'ws'), 'write')).rejects.toThrow(`${open}`)
+      expect(statSync(path.join(ws, 'f')).uid).toBe(0)
+
+      // The action's (here root's) own symlink, like /tmp -> /private/tmp on macOS, is followed.
+      const mine = path.join(base, 'link')
+      symlinkSync(ws, mine)
+      const restore = await box.grant(mine, 'write')
+      expect(statSync(path.join(ws, 'f')).uid).toBe(uid)
+      await restore()
+      expect(statSync(path.join(ws, 'f')).uid).toBe(0)
+    })
+
+    it('giveToAgent hands single entries of its home to the agent, never through a symlink', async () => {
+      const box = await sandbox()
+      const { uid, gid } = box.user!
+      const base = scratch()
+      chmodSync(base, 0o755)
+      const bin = path.join(base, 'bin')
+      mkdirSync(bin)
+      writeFileSync(path.join(bin, 'git'), '#!/bin/sh\n', { mode: 0o755 })
+      // What Tandem copies in (as the action's user) for --resume.
+      const dir = path.join(box.home, '.claude', 'projects', '-work-repo')
+      mkdirSync(dir, { recursive: true })
+      const file = path.join(dir, '0b7a4c1e-0000-4000-8000-000000000000.jsonl')
+      writeFileSync(file, '{}\n', { mode: 0o600 })
+      await box.giveToAgent([path.join(box.home, '.claude', 'projects'), dir, file])
+      for (const p of [path.join(box.home, '.claude', 'projects'), dir, file])
+        expect([p, lstatSync(p).uid, lstatSync(p).gid]).toEqual([p, uid, gid])
+      expect(mode(file)).toBe(0o600)
+      const ran = await runAs(
+        box,
+        `echo more >> ${file} && ln -s ${bin} "$HOME/.claude/evil" && ln -s ${bin}/git "$HOME/.claude/git"`
+      )
+      expect(ran.code).toBe(0)
+      await expect(box.giveToAgent([path.join(box.home, '.claude', 'git')])).rejects.toThrow(
+        path.join(box.home, '.claude', 'git')
+      )
+      await expect(
+        box.giveToAgent([path.join(box.home, '.claude', 'evil', 'git')])
+      ).rejects.toThrow(path.join(box.home, '.claude', 'evil'))
+      await expect(box.giveToAgent([path.join(bin, 'git')])).rejects.toThrow('not inside')
+      expect([lstatSync(bin).uid, lstatSync(path.join(bin, 'git')).uid]).toEqual([0, 0])
     })
 
     it('makes a workspace inside a 0700 directory usable; dispose closes it again and removes user and home', async () => {
@@ -521,6 +664,89 @@ if (!isRoot) {
       expect(statSync(path.join(outer, 'ws1', 'f')).uid).toBe(0)
     })
 
+    it('an ancestor it opens shows the agent only the way through (~/.gitconfig, ~/.docker stay out of reach)', async () => {
+      const base = scratch()
+      chmodSync(base, 0o755)
+      const home = path.join(base, 'runner') // /home/runner: 0750 on hosted images
+      mkdirSync(home, { mode: 0o750 })
+      chmodSync(home, 0o750)
+      const gitconfig = path.join(home, '.gitconfig')
+      writeFileSync(
+        gitconfig,
+        '[url "https://x-access-token:ghs_secret@github.com/"]\n\tinsteadOf = https://github.com/\n',
+        { mode: 0o644 }
+      )
+      const docker = path.join(home, '.docker')
+      mkdirSync(docker, { mode: 0o755 })
+      chmodSync(docker, 0o755)
+      const dockerConfig = path.join(docker, 'config.json')
+      writeFileSync(dockerConfig, '{"auths":{"ghcr.io":{"auth":"c2VjcmV0"}}}\n', { mode: 0o644 })
+      const world = path.join(home, '.bashrc')
+      writeFileSync(world, '# rc\n')
+      chmodSync(world, 0o666)
+      // A toolchain on the action's PATH (~/.cargo/bin): verify-command still runs it.
+      const cargoBin = path.join(home, '.cargo', 'bin')
+      mkdirSync(cargoBin, { recursive: true })
+      chmodSync(path.join(home, '.cargo'), 0o755)
+      chmodSync(cargoBin, 0o755)
+      writeFileSync(path.join(cargoBin, 'cargo'), '#!/bin/sh\necho cargo ran\n', { mode: 0o755 })
+      const ws = path.join(home, 'work', 'repo')
+      mkdirSync(ws, { recursive: true })
+      chmodSync(path.join(home, 'work'), 0o755)
+      chmodSync(ws, 0o755)
+      writeFileSync(path.join(ws, 'README'), 'readme\n', { mode: 0o644 })
+      const watched = [home, ...everything(home)]
+      const modes = (): Array<[string, number, number]> =>
+        watched.map(p => [p, lstatSync(p).uid, mode(p)])
+      const before = modes()
+
+      const box = await sandbox({ env: { PATH: `${cargoBin}:/usr/bin:/bin` } })
+      const restore = await box.grant(ws, 'write')
+      expect(mode(home)).toBe(0o751)
+      const ran = await runAs(
+        box,
+        [
+          'r() { n=$1; shift; "$@" > "$HOME/out.$n" 2>/dev/null; echo $? > "$HOME/rc.$n"; }',
+          `r readme cat ${path.join(ws, 'README')}`,
+          `r gitconfig cat ${gitconfig}`,
+          `r docker cat ${dockerConfig}`,
+          `r listdocker ls ${docker}`,
+          `r bashrc sh -c 'echo pwn >> ${world}'`,
+          `r cargo ${path.join(cargoBin, 'cargo')}`
+        ].join('\n')
+      )
+      expect(ran.code).toBe(0)
+      const rc = (n: string): string => read(path.join(box.home, `rc.${n}`))
+      const out = (n: string): string => read(path.join(box.home, `out.${n}`))
+      expect([rc('readme'), out('readme')]).toEqual(['0', 'readme'])
+      expect([rc('cargo'), out('cargo')]).toEqual(['0', 'cargo ran'])
+      for (const no of ['gitconfig', 'docker', 'listdocker', 'bashrc']) {
+        expect([no, rc(no)]).not.toEqual([no, '0'])
+        expect(out(no)).toBe('')
+      }
+      expect(read(world)).toBe('# rc')
+      await restore()
+      await box.dispose()
+      expect(modes()).toEqual(before)
+    })
+
+    it('an entry an open ancestor concealed and a later sandbox conceals too stays hidden until the last one is gone', async () => {
+      const outer = scratch() // 0700: opened for the grant below
+      const runnerTemp = path.join(outer, '_temp')
+      mkdirSync(runnerTemp)
+      chmodSync(runnerTemp, 0o755)
+      const ws = path.join(outer, 'ws')
+      mkdirSync(ws)
+      const first = await sandbox()
+      await first.grant(ws, 'read')
+      expect([mode(outer), mode(runnerTemp)]).toEqual([0o701, 0o750])
+      const second = await sandbox({ env: { ...AGENT_PATH, RUNNER_TEMP: runnerTemp } })
+      await first.dispose()
+      expect([mode(outer), mode(runnerTemp)]).toEqual([0o700, 0o750])
+      await second.dispose()
+      expect([mode(outer), mode(runnerTemp)]).toEqual([0o700, 0o755])
+    })
+
     it("killAll of one sandbox leaves another sandbox's processes running", async () => {
       const first = await sandbox()
       const second = await sandbox()
@@ -578,6 +804,26 @@ if (!isRoot) {
       expect(mode(runnerTemp)).toBe(0o751)
       await second.dispose()
       expect(mode(runnerTemp)).toBe(0o755)
+      expect(mode(credentials)).toBe(0o644)
+    })
+
+    it('hides RUNNER_TEMP also when another uid owns it (a container job: the runner user owns it, the job runs as root)', async () => {
+      const runnerTemp = scratch()
+      chmodSync(runnerTemp, 0o755)
+      const script = path.join(runnerTemp, '5f0c7e2a-1b2c-4d5e-8f90-123456789abc.sh')
+      writeFileSync(script, 'curl -H "Authorization: token ghs_secret" https://api.github.com\n', {
+        mode: 0o755
+      })
+      chownSync(script, STRANGER, STRANGER)
+      chownSync(runnerTemp, STRANGER, STRANGER)
+      const box = await sandbox({ env: { ...AGENT_PATH, RUNNER_TEMP: runnerTemp } })
+      expect(mode(runnerTemp)).toBe(0o750)
+      const ran = await runAs(box, `ls ${runnerTemp}; cat ${script}`)
+      expect(ran.stdout).toBe('')
+      expect(ran.code).not.toBe(0)
+      await box.dispose()
+      expect([statSync(runnerTemp).uid, mode(runnerTemp)]).toEqual([STRANGER, 0o755])
+      expect([statSync(script).uid, mode(script)]).toEqual([STRANGER, 0o755])
     })
 
     it('dispose gives back a tree still granted and removes what the agent left in /tmp', async () => {
@@ -599,7 +845,9 @@ if (!isRoot) {
       const parentDir = scratch()
       const outer = scratch()
       const ws = path.join(outer, 'ws')
-      mkdirSync(ws)
+      mkdirSync(path.join(ws, 'sub'), { recursive: true })
+      writeFileSync(path.join(ws, 'sub', 'f'), 'f\n')
+      chmodSync(ws, 0o750)
       const script = path.join(scratch(), 'crash.mts')
       writeFileSync(
         script,
@@ -608,8 +856,8 @@ if (!isRoot) {
           `import { prepareSandbox } from ${JSON.stringify(path.resolve('src/agent/sandbox.ts'))}`,
           `const box = await prepareSandbox({ parentDir: ${JSON.stringify(parentDir)} })`,
           `await box.grant(${JSON.stringify(ws)}, 'write')`,
-          `const plan = box.command('/bin/sh', ['-c', 'setsid -f sleep 300'], { PATH: '/usr/bin:/bin' })`,
-          `const child = spawn(plan.file, plan.args, { env: plan.env, stdio: 'ignore', ...plan.options })`,
+          `const plan = box.command('/bin/sh', ['-c', 'echo x > new.txt; mkdir -p sub/new; echo y > /tmp/$USER-left; setsid -f sleep 300'], { PATH: '/usr/bin:/bin' })`,
+          `const child = spawn(plan.file, plan.args, { cwd: ${JSON.stringify(ws)}, env: plan.env, stdio: 'ignore', ...plan.options })`,
           `await new Promise(resolve => child.once('exit', resolve))`,
           `console.log(JSON.stringify({ ...box.user, home: box.home }))`,
           `setInterval(() => undefined, 1000)`
@@ -629,6 +877,10 @@ if (!isRoot) {
       const stale = JSON.parse(line) as { name: string; uid: number; home: string }
       const leftover = liveProcessesOf(stale.uid)
       expect(leftover).toHaveLength(1)
+      expect(lstatSync(path.join(ws, 'sub', 'f')).uid).toBe(stale.uid)
+      expect(lstatSync(path.join(ws, 'new.txt')).uid).toBe(stale.uid)
+      const left = path.join('/tmp', `${stale.name}-left`)
+      expect(lstatSync(left).uid).toBe(stale.uid)
       expect(mode(outer)).toBe(0o701)
       crashing.kill('SIGKILL')
       await new Promise(resolve => crashing.once('exit', resolve))
@@ -640,6 +892,48 @@ if (!isRoot) {
       expect(mode(parentDir)).toBe(0o700)
       // Its uid may already belong to the new sandbox: the process itself is what must be gone.
       expect(alive(leftover[0]!)).toBe(false)
+      // And the tree it had granted is given back, not left to whoever gets that uid next.
+      for (const p of [ws, ...everything(ws)]) expect([p, lstatSync(p).uid]).toEqual([p, 0])
+      expect(mode(ws)).toBe(0o750)
+      expect(everything(ws)).toContain(path.join(ws, 'new.txt'))
+      // Nor what it left in /tmp.
+      expect(existsSync(left)).toBe(false)
+    })
+
+    it('keeps the user of a tree it could not give back, so the next run gives it back before the uid is reused', async () => {
+      const ws = path.join(scratch(), 'ws')
+      mkdirSync(ws)
+      writeFileSync(path.join(ws, 'f'), 'f\n')
+      const stuck = path.join(ws, 'new.txt')
+      // A run whose give-back fails: nothing, root included, may chown an immutable file.
+      const script = path.join(scratch(), 'stuck.mts')
+      writeFileSync(
+        script,
+        [
+          `import { spawn, spawnSync } from 'node:child_process'`,
+          `import { prepareSandbox } from ${JSON.stringify(path.resolve('src/agent/sandbox.ts'))}`,
+          `const box = await prepareSandbox({ parentDir: ${JSON.stringify(scratch())} })`,
+          `await box.grant(${JSON.stringify(ws)}, 'write')`,
+          `const plan = box.command('/bin/sh', ['-c', 'echo x > new.txt'], { PATH: '/usr/bin:/bin' })`,
+          `const child = spawn(plan.file, plan.args, { cwd: ${JSON.stringify(ws)}, env: plan.env, stdio: 'ignore', ...plan.options })`,
+          `await new Promise(resolve => child.once('exit', resolve))`,
+          `if (spawnSync('chattr', ['+i', ${JSON.stringify(stuck)}]).status !== 0) throw new Error('chattr failed')`,
+          `const error = await box.dispose().then(() => 'none', e => e.message)`,
+          `spawnSync('chattr', ['-i', ${JSON.stringify(stuck)}])`,
+          `console.log(JSON.stringify({ ...box.user, error }))`
+        ].join('\n')
+      )
+      const ran = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' })
+      expect(ran.stderr).toBe('')
+      const stale = JSON.parse(ran.stdout) as { name: string; uid: number; error: string }
+      expect(stale.error).toContain('give back a granted tree')
+      expect(inPasswd(stale.name)).toBe(true)
+      expect(lstatSync(stuck).uid).toBe(stale.uid)
+
+      await sandbox()
+      expect(inPasswd(stale.name)).toBe(false)
+      for (const p of [ws, ...everything(ws)]) expect([p, lstatSync(p).uid]).toEqual([p, 0])
+      expect(read(stuck)).toBe('x')
     })
 
     it('gives back a tree of 10,000 files', async () => {

@@ -1,10 +1,24 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
   claudeConfigDir,
+  exportSessions,
   findSessionFile,
+  importSession,
   projectDirName,
   sessionFilePath
 } from '../../src/agent/sessions.js'
@@ -40,5 +54,75 @@ describe('session files', () => {
     symlinkSync(work, link)
     expect(findSessionFile(env, link, ID)).toBe(file)
     expect(findSessionFile(env, path.join(root, 'elsewhere'), ID)).toBeUndefined()
+  })
+})
+
+describe('sessions between the runner and the agent home (which the agent controls)', () => {
+  const store = path.join(root, 'store')
+  const cwd = '/work/repo'
+  const dirName = projectDirName(cwd)
+
+  function agentHome(name: string): string {
+    const home = path.join(root, name)
+    mkdirSync(path.join(home, '.claude', 'projects', dirName), { recursive: true })
+    return home
+  }
+
+  it('exports session files as new 0600 files: a setuid file named like a session is only bytes', async () => {
+    const home = agentHome('home-setuid')
+    const planted = path.join(home, '.claude', 'projects', dirName, `${ID}.jsonl`)
+    writeFileSync(planted, '#!/bin/sh\n')
+    chmodSync(planted, 0o4755)
+    writeFileSync(path.join(home, '.claude', 'projects', dirName, 'notes.txt'), 'x')
+    await exportSessions(home, store)
+    const copy = path.join(store, 'projects', dirName, `${ID}.jsonl`)
+    expect(statSync(copy).mode & 0o7777).toBe(0o600)
+    expect(readFileSync(copy, 'utf8')).toBe('#!/bin/sh\n')
+    expect(existsSync(path.join(store, 'projects', dirName, 'notes.txt'))).toBe(false)
+  })
+
+  it('follows no symlink the agent left: not for its projects folder, not for a session', async () => {
+    const victim = path.join(root, 'victim')
+    mkdirSync(path.join(victim, dirName), { recursive: true })
+    writeFileSync(path.join(victim, dirName, `${ID}.jsonl`), 'secret of root\n')
+    const home = path.join(root, 'home-links')
+    mkdirSync(path.join(home, '.claude'), { recursive: true })
+    symlinkSync(victim, path.join(home, '.claude', 'projects'))
+    const other = path.join(root, 'store-links')
+    await exportSessions(home, other)
+    expect(existsSync(path.join(other, 'projects'))).toBe(false)
+
+    const home2 = agentHome('home-file-link')
+    const link = path.join(home2, '.claude', 'projects', dirName, `${ID}.jsonl`)
+    symlinkSync(path.join(victim, dirName, `${ID}.jsonl`), link)
+    await exportSessions(home2, other)
+    expect(existsSync(path.join(other, 'projects', dirName, `${ID}.jsonl`))).toBe(false)
+  })
+
+  it('imports a session into a real folder of the agent, replacing a planted symlink, and hands it over', async () => {
+    const source = sessionFilePath(store, cwd, ID)
+    mkdirSync(path.dirname(source), { recursive: true })
+    writeFileSync(source, '{"type":"user"}\n')
+    const target = path.join(root, 'import-target')
+    mkdirSync(target)
+    const home = path.join(root, 'home-import')
+    mkdirSync(path.join(home, '.claude'), { recursive: true })
+    symlinkSync(target, path.join(home, '.claude', 'projects'))
+    const given: string[] = []
+    await importSession(
+      store,
+      { home, giveToAgent: async paths => void given.push(...paths) },
+      cwd,
+      ID
+    )
+    const copy = path.join(home, '.claude', 'projects', dirName, `${ID}.jsonl`)
+    expect(lstatSync(path.join(home, '.claude', 'projects')).isDirectory()).toBe(true)
+    expect(readFileSync(copy, 'utf8')).toBe('{"type":"user"}\n')
+    expect(readdirSync(target)).toEqual([])
+    expect(given).toEqual([
+      path.join(home, '.claude', 'projects'),
+      path.join(home, '.claude', 'projects', dirName),
+      copy
+    ])
   })
 })

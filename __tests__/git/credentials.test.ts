@@ -67,6 +67,44 @@ describe('withCredentialsHidden', () => {
     }
   })
 
+  it("also holds the header checkout wrote into each submodule's config (nested, names with /)", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'tandem-creds-sub-'))
+    try {
+      const repo = createTestRepo(root, { 'a.txt': 'a\n' })
+      const ws = repo.workspace
+      const header = 'AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46c3VibW9kdWxl'
+      // What actions/checkout leaves with `submodules: recursive` and persisted credentials.
+      const configs = ['libs/one', 'libs/one/modules/deep', 'vendor/x/y'].map(name =>
+        path.join(ws, '.git', 'modules', name, 'config')
+      )
+      for (const config of configs) {
+        mkdirSync(path.dirname(config), { recursive: true })
+        writeFileSync(
+          config,
+          `[core]\n\tbare = false\n[http "https://github.com/"]\n\textraheader = ${header}\n`
+        )
+      }
+      const before = configs.map(config => readFileSync(config, 'utf8'))
+      const seen = await withCredentialsHidden(ws, async () =>
+        configs.map(config => readFileSync(config, 'utf8'))
+      )
+      for (const text of seen) {
+        expect(text).not.toContain('extraheader')
+        expect(text).toContain('bare = false')
+      }
+      expect(
+        configs.map(config =>
+          git(ws, ['config', '--file', config, 'http.https://github.com/.extraheader'])
+        )
+      ).toEqual(configs.map(() => header))
+      expect(configs.map(config => readFileSync(config, 'utf8').includes(header))).toEqual(
+        before.map(() => true)
+      )
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
   it('does nothing when there is nothing to hide', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'tandem-creds-'))
     try {

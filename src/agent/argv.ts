@@ -145,7 +145,9 @@ export function buildAgentEnv(
     env[name] = value
   }
   Object.assign(env, options.model)
-  // A CI run has no use for the updater, and it would reach the network on every start.
+  // A CI run has no use for the updater, and it would reach the network on every start; nor
+  // for telemetry and the like, which the model proxy would not forward anyway.
   env.DISABLE_AUTOUPDATER ??= '1'
+  env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC ??= '1'
   return env
 }

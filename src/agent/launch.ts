@@ -75,6 +75,14 @@ function stopOnCancel(): void {
 }
 
 async function exitCancelled(): Promise<never> {
+  // A hold a mode took for all its sessions (withCheckoutHeld) would otherwise end only after
+  // the mode's code went on: the checkout's credentials and configuration go back first.
+  for (const hold of [...holds.values()]) {
+    hold.release()
+    await hold.done.catch(error =>
+      core.warning(`Putting the checkout back failed: ${(error as Error).message}`)
+    )
+  }
   await releaseAgents()
   process.exit(1)
 }
@@ -246,32 +254,37 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
     `${task.label}-${stamp}-${randomBytes(3).toString('hex')}.ndjson`
   )
   const cwd = task.cwd ?? agent.cwd
-  const run: AgentCodeRun = { label: task.label, dir: cwd, access: task.access }
+  const run: AgentCodeRun = { label: task.label, dir: cwd, access: task.access, role: task.role }
+  let home: string | undefined
   const report = await asAgent(agent, run, async sandbox => {
+    home = sandbox.home
+    // Before the session and after the last one's processes were killed: nothing of the agent's
+    // runs while Tandem writes into its home.
     if (task.resumeSessionId) {
       await importSession(agent.sessionStore, sandbox, cwd, task.resumeSessionId)
     }
-    try {
-      return await runSession({
-        ...task,
-        binary: agent.binary,
-        cwd,
-        env: agent.env,
-        spawnAs: (file, args, env) => sandbox.command(file, args, env),
-        // Through sudo a signal reaches sudo, not what the agent started: kill the user's all.
-        killAll: () => sandbox.killAll(),
-        timeoutMs: agent.timeoutMs,
-        executionFile,
-        model: agent.model,
-        maxTurns: agent.maxTurns,
-        maxBudgetUsd: agent.maxBudgetUsd,
-        // The agent's own settings: a hook planted there would run in every later session.
-        disallowedTools: [...agent.disallowedTools, ...agentHomeRules(sandbox.home)],
-        extraArgs: agent.claudeArgs
-      })
-    } finally {
-      // Kept where the runner's own CLI would keep them, so a later step can resume.
-      await exportSessions(sandbox.home, agent.sessionStore).catch(error =>
+    return runSession({
+      ...task,
+      binary: agent.binary,
+      cwd,
+      env: agent.env,
+      spawnAs: (file, args, env) => agentCommand(sandbox, file, args, env),
+      // Through sudo a signal reaches sudo, not what the agent started: kill the user's all.
+      killAll: () => sandbox.killAll(),
+      timeoutMs: agent.timeoutMs,
+      executionFile,
+      model: agent.model,
+      maxTurns: agent.maxTurns,
+      maxBudgetUsd: agent.maxBudgetUsd,
+      // The agent's own settings: a hook planted there would run in every later session.
+      disallowedTools: [...agent.disallowedTools, ...agentHomeRules(sandbox.home)],
+      extraArgs: agent.claudeArgs
+    })
+  }).finally(async () => {
+    // Kept where the runner's own CLI would keep them, so a later step can resume; read only
+    // now that every process of the agent is gone, so none can swap a file for a symlink.
+    if (home !== undefined) {
+      await exportSessions(home, agent.sessionStore).catch(error =>
         core.warning(`Could not keep the session files: ${(error as Error).message}`)
       )
     }
@@ -281,6 +294,17 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
     core.warning(`Claude Code ${task.label} was denied ${denial.tool} ${denial.input}`.trim())
   }
   return report
+}
+
+/** How agent code is started in its sandbox; nothing starts once the job is being cancelled. */
+export function agentCommand(
+  sandbox: Sandbox,
+  file: string,
+  args: string[],
+  env: Record<string, string>
+): ReturnType<Sandbox['command']> {
+  if (cancelling) throw new Error('the job is being cancelled: no agent code starts')
+  return sandbox.command(file, args, env)
 }
 
 export interface AgentCodeRun {

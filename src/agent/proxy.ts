@@ -38,6 +38,19 @@ const HOP_BY_HOP = new Set([
 ])
 
 /**
+ * What a Claude Code session calls (measured with 2.1.197: `HEAD /`, then `POST /v1/messages`),
+ * plus token counting and the model list it may ask for.
+ */
+export function isModelCall(method: string, pathname: string): boolean {
+  const verb = method.toUpperCase()
+  if (pathname === '/') return verb === 'HEAD' || verb === 'GET'
+  if (pathname === '/v1/messages' || pathname === '/v1/messages/count_tokens')
+    return verb === 'POST'
+  if (pathname === '/v1/models' || pathname.startsWith('/v1/models/')) return verb === 'GET'
+  return false
+}
+
+/**
  * Starts the proxy on 127.0.0.1 with a random port. `upstream` is the real API base URL; a path
  * prefix in it is kept in front of every forwarded path.
  */
@@ -84,6 +97,17 @@ export async function startModelProxy(options: {
     // Resolving against a dummy origin drops an absolute-form target's host (only the upstream is
     // ever reached) and removes dot segments, so a path cannot climb out of the upstream's prefix.
     const target = new URL(req.url ?? '/', 'http://proxy.invalid')
+    if (!isModelCall(req.method ?? 'GET', target.pathname)) {
+      // The agent can reach this server as well as the CLI can: with the real key behind it,
+      // any other endpoint (files, batches, the admin API) would be the agent's to call.
+      sendError(
+        res,
+        403,
+        'permission_error',
+        'tandem model proxy: only the Messages API is proxied'
+      )
+      return
+    }
     let upstreamReq: http.ClientRequest
     try {
       upstreamReq = transport.request({

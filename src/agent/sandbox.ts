@@ -7,7 +7,12 @@
  * - the checkout's `.git` stays the action's, and the directory holding it is sticky, so the agent
  *   can neither write into it nor rename it away and plant another one;
  * - `kill(-1)` sent by that uid ends every process it left behind (`&`, `setsid`, double forks),
- *   and on Linux it is atomic with respect to fork: no child created during the kill escapes it.
+ *   and on Linux it is atomic with respect to fork: no child created during the kill escapes it;
+ * - what the agent gets is handed over by root without following anything the agent could have
+ *   planted (grant refuses such a path, giveToAgent an entry reached through a symlink), never
+ *   includes what others could not read already (a 0600 credentials file an earlier step left),
+ *   and an ancestor opened for it shows nothing but the way through (`~/.gitconfig` stays out of
+ *   reach); a run that dies has its grants given back by the next one, before the uid is reused.
  *
  * Root creates the user directly (a container job); a non-root action with passwordless sudo (the
  * GitHub-hosted runners) goes through `sudo -n`. Anywhere else `fallbackSandbox` runs agent code
@@ -22,9 +27,13 @@ import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import {
   closeSync,
+  constants,
+  fchownSync,
+  fstatSync,
   lchownSync,
   lstatSync,
   readdirSync,
+  readlinkSync,
   openSync,
   promises as fs,
   readSync,
@@ -53,7 +62,11 @@ export interface SpawnPlan {
 export interface Sandbox {
   kind: IsolationKind
   user?: AgentUser
-  /** The agent's own HOME (owned by the agent user): CLAUDE_CONFIG_DIR = home/.claude, TMPDIR = home/tmp. Created 0700. */
+  /**
+   * The agent's own HOME (owned by the agent user): CLAUDE_CONFIG_DIR = home/.claude, TMPDIR =
+   * home/tmp. Created 0700; kind 'user' in a directory of the action's the agent may only pass.
+   * Below it everything is the agent's: a path there may cross a symlink it planted.
+   */
   home: string
   /** Why isolation is partial; undefined when kind === 'user'. The caller prints it as a warning. */
   warning?: string
@@ -67,9 +80,17 @@ export interface Sandbox {
   /**
    * Lets the agent read (`read`) or read and write (`write`) a directory tree, and traverse every
    * ancestor. Resolves to the function that gives the tree back; call it after killAll() (it kills
-   * again itself). See UserSandbox.grant for the details.
+   * again itself). Refuses a path the agent could have steered (a symlink it made, a directory it
+   * owns or could replace). A file or directory others could not read stays out of the agent's
+   * reach. See UserSandbox.grant for the details.
    */
   grant(dir: string, access: 'read' | 'write'): Promise<() => Promise<void>>
+  /**
+   * Makes each of `paths` (inside `home`: files and directories Tandem put there, e.g. a session
+   * to resume) the agent's own: that entry only, never recursively, never through a symlink (a
+   * symlink anywhere below `home` on the way is refused). No-op for kind 'none'.
+   */
+  giveToAgent(paths: string[]): Promise<void>
   /**
    * Kills every process of the agent user (kind 'user'), or (kind 'none') every process carrying
    * this sandbox's TANDEM_SANDBOX nonce plus the given process group. Resolves when none is left,
@@ -81,7 +102,12 @@ export interface Sandbox {
 }
 
 export interface SandboxOptions {
-  /** Where the agent's home is created (`<parentDir>/<name>-home`): an OS temp dir the caller picks. */
+  /**
+   * Where the agent's home is created: an OS temp dir the caller picks. Kind 'user':
+   * `<parentDir>/<name>-home/home`, in a directory of the action's (0711) so the agent, which
+   * owns its home, cannot rename it away and leave a symlink there. Kind 'none':
+   * `<parentDir>/<name>-home`.
+   */
   parentDir: string
   /** Names the sandbox in the user's comment field, e.g. "writer". */
   label?: string
@@ -151,7 +177,7 @@ export async function prepareSandbox(options: SandboxOptions): Promise<Sandbox> 
   }
   let sandbox: UserSandbox | undefined
   try {
-    sandbox = new UserSandbox(ops, user, path.join(parent, `${user.name}-home`), options.env)
+    sandbox = new UserSandbox(ops, user, userHome(parent, user.name), options.env)
     await sandbox.setUp()
   } catch (error) {
     if (sandbox) await sandbox.dispose().catch(() => undefined)
@@ -365,7 +391,7 @@ async function createUser(ops: Ops, parent: string, label: string | undefined): 
   for (let attempt = 0; attempt < 8; attempt++) {
     // Unique per sandbox: parallel runs on one machine must never kill each other's agents.
     const name = `tandem-${randomBytes(4).toString('hex')}`
-    const home = path.join(parent, `${name}-home`)
+    const home = userHome(parent, name)
     let result: RunResult
     let shown: [string, string[]]
     if (useradd) {
@@ -438,8 +464,13 @@ function runAsUser(ops: Ops, user: AgentUser, file: string, args: string[]): Pro
 async function reapStaleSandboxes(ops: Ops): Promise<void> {
   const kill = trustedTool('kill')
   const passwd = await fs.readFile('/etc/passwd', 'utf8').catch(() => '')
+  const records = await registry.grantRecords()
+  const users = new Set<string>()
+  const uids = new Set<number>()
   for (const line of passwd.split('\n')) {
     const [name = '', , uid = '', gid = '', comment = '', home = ''] = line.split(':')
+    users.add(name)
+    uids.add(Number(uid))
     const creator = /^Tandem agent\b.* pid=(\d+)$/.exec(comment)?.[1]
     if (!/^tandem-[0-9a-f]{8}$/.test(name) || !creator || pidAlive(Number(creator))) continue
     const user = { name, uid: Number(uid), gid: Number(gid) }
@@ -447,14 +478,73 @@ async function reapStaleSandboxes(ops: Ops): Promise<void> {
     try {
       if (kill) await runAsUser(ops, user, kill, ['-9', '-1'])
       await untilNone(() => processesOf(user.uid), 500)
-      const st = await fs.lstat(home).catch(() => undefined)
-      if (path.basename(home) === `${name}-home` && st?.isDirectory() && st.uid === user.uid) {
-        await ops.removeTree(home)
+      // Trees it had granted go back before its uid is free for the next `useradd --system`.
+      for (const [file, record] of records) {
+        if (record.user !== name || record.uid !== user.uid || pidAlive(record.pid)) continue
+        await giveBackRecord(ops, record)
+        await fs.rm(file, { force: true })
       }
+      if (home === userHome(path.dirname(path.dirname(home)), name)) {
+        const wrapper = path.dirname(home)
+        const st = await fs.lstat(wrapper).catch(() => undefined)
+        if (st?.isDirectory() && (st.uid === 0 || st.uid === process.getuid!())) {
+          await ops.removeTree(wrapper)
+        }
+      } else if (path.basename(home) === `${name}-home`) {
+        // Made by an earlier version: the home right in the temp dir.
+        const st = await fs.lstat(home).catch(() => undefined)
+        if (st?.isDirectory() && st.uid === user.uid) await ops.removeTree(home)
+      }
+      // As dispose does: nothing of it (a file in /tmp, an at job) may pass to the uid's next user.
+      await removeLeftoversOf(ops, user, TEMP_DIRS, SPOOL_DIRS)
       await deleteUser(ops, user)
     } catch {
       // Left for the next run to try again.
     }
+  }
+  // Records of users that are gone: given back only while their uid belongs to nobody.
+  for (const [file, record] of records) {
+    if (users.has(record.user) || pidAlive(record.pid)) continue
+    if (!uids.has(record.uid)) await giveBackRecord(ops, record).catch(() => undefined)
+    await fs.rm(file, { force: true })
+  }
+}
+
+/** Deletes what `user` owns in `temps` (recursively) and in `spools` (cron and at jobs). */
+async function removeLeftoversOf(
+  ops: Ops,
+  user: AgentUser,
+  temps: string[],
+  spools: string[]
+): Promise<void> {
+  const find = requireTool('find')
+  const uid = String(user.uid)
+  // Best effort, as in dispose: an unreadable corner must not keep the stale user forever.
+  const inTemp = temps.filter(dir => isDirectory(dir))
+  if (inTemp.length > 0) {
+    await ops.run(find, ['-P', ...inTemp, '-xdev', '-uid', uid, '-delete'], 120_000)
+  }
+  const inSpool = spools.filter(dir => isDirectory(dir))
+  if (inSpool.length > 0) {
+    await ops.run(find, [
+      '-P',
+      ...inSpool,
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '(',
+      '-uid',
+      uid,
+      '-o',
+      '-name',
+      user.name,
+      ')',
+      '!',
+      '-type',
+      'd',
+      '-delete'
+    ])
   }
 }
 
@@ -515,6 +605,11 @@ async function deleteUser(ops: Ops, user: AgentUser): Promise<void> {
 
 // ─── homes and ancestors ─────────────────────────────────────────────────────────────────────
 
+/** An agent user's home: see SandboxOptions.parentDir. */
+function userHome(parent: string, name: string): string {
+  return path.join(parent, `${name}-home`, 'home')
+}
+
 async function ensureParent(parentDir: string): Promise<string> {
   await fs.mkdir(parentDir, { recursive: true })
   return fs.realpath(parentDir)
@@ -548,6 +643,34 @@ interface AncestorRecord {
   removed: number
   /** Sandbox name → pid of the process that made it. */
   holders: Record<string, number>
+  /**
+   * While sandboxes keep the directory open (others' x added): the names of its entries some
+   * sandbox must pass through (towards a granted tree, its home, a directory on the action's
+   * PATH). Every other entry is concealed.
+   */
+  passes?: string[]
+  /** Entries concealed (others' bits taken away) while the directory is open, by name. */
+  entries?: Record<string, ConcealedEntry>
+}
+
+interface ConcealedEntry {
+  removed: number
+  dev: number
+  ino: number
+}
+
+/** What a grant changed, on disk until it is given back: a crashed run's reaper gives it back. */
+interface GrantRecord {
+  user: string
+  uid: number
+  pid: number
+  root: string
+  access: 'read' | 'write'
+  top: Recorded
+  /** write: every entry handed to the agent, as it was: [path, dev, ino, uid, gid, mode]. */
+  handed: Array<[string, number, number, number, number, number]>
+  /** read: every entry others got bits on: [path, dev, ino, mode, added]. */
+  changed: Array<[string, number, number, number, number]>
 }
 
 /**
@@ -555,6 +678,16 @@ interface AncestorRecord {
  * ancestor opened: the bit is taken away again only when the last of them lets go, so one
  * sandbox's dispose never cuts off another's workspace. The records live in a directory only the
  * action's uid can write (the agent must not be able to steer what is chmod-ed), under a lock.
+ *
+ * An ancestor opened this way (`/home/runner`, 0750 on GitHub-hosted images) would show the agent
+ * everything others may read at a guessable path inside it: `~/.gitconfig` with a token in a
+ * `url.<…>.insteadOf`, `~/.npmrc`, `~/.docker/config.json`. So while it is open, every entry
+ * directly inside it that no sandbox passes through is concealed: a directory loses others' r
+ * and x, anything else (symlinks aside) others' r and w. Nobody but the agent users notices: no
+ * other user could reach those entries before the directory was opened either. A directory
+ * others could already traverse is the machine owner's choice and left alone. Files created in
+ * an open ancestor after the last grant are not concealed (Tandem runs as one step: the steps
+ * that write such files ran before it).
  */
 class AncestorRegistry {
   private dir: Promise<string> | undefined
@@ -617,6 +750,8 @@ class AncestorRegistry {
       const record = JSON.parse(await fs.readFile(file, 'utf8')) as AncestorRecord
       if (record.path === p) {
         record.removed ??= 0
+        record.passes ??= []
+        record.entries ??= {}
         for (const [name, pid] of Object.entries(record.holders)) {
           if (!pidAlive(pid)) delete record.holders[name]
         }
@@ -625,11 +760,15 @@ class AncestorRegistry {
     } catch {
       // None yet.
     }
-    return { path: p, added: 0, removed: 0, holders: {} }
+    return { path: p, added: 0, removed: 0, holders: {}, passes: [], entries: {} }
   }
 
   private async write(file: string, record: AncestorRecord): Promise<void> {
-    if (Object.keys(record.holders).length === 0 || (record.added === 0 && record.removed === 0)) {
+    const concealing = Object.keys(record.entries ?? {}).length > 0
+    if (
+      Object.keys(record.holders).length === 0 ||
+      (record.added === 0 && record.removed === 0 && !concealing)
+    ) {
       await fs.rm(file, { force: true })
       return
     }
@@ -655,7 +794,10 @@ class AncestorRegistry {
     }
   }
 
-  /** Puts the directory back: what sandboxes added goes, what they concealed comes back. */
+  /**
+   * Puts the directory back: what sandboxes added goes, what they concealed comes back — the
+   * directory's own bits first (closing it), then its entries'.
+   */
   private async takeAway(record: AncestorRecord, ops: Ops): Promise<void> {
     const st = await fs.stat(record.path).catch(() => undefined)
     if (st) {
@@ -664,21 +806,93 @@ class AncestorRegistry {
     }
     record.added = 0
     record.removed = 0
+    for (const name of Object.keys(record.entries ?? {})) {
+      await this.reveal(record, name, ops)
+    }
+    record.passes = []
   }
 
-  /** Gives `user` search permission on every directory in `dirs` (others' x bit where missing). */
-  async open(holder: string, dirs: string[], user: AgentUser, ops: Ops): Promise<string[]> {
+  /** Gives a concealed entry its bits back (when it is still the same file). */
+  private async reveal(record: AncestorRecord, name: string, ops: Ops): Promise<void> {
+    const entry = record.entries?.[name]
+    if (!entry) return
+    delete record.entries![name]
+    const p = path.join(record.path, name)
+    const st = await ignoreMissing(fs.lstat(p))
+    if (st && st.dev === entry.dev && st.ino === entry.ino && !st.isSymbolicLink()) {
+      await ops.chmod(p, (st.mode & 0o7777) | entry.removed)
+    }
+  }
+
+  /** Conceals every entry of an open directory that no sandbox passes through; reveals passes. */
+  private async concealEntries(record: AncestorRecord, ops: Ops): Promise<void> {
+    const passes = new Set(record.passes)
+    for (const name of passes) await this.reveal(record, name, ops)
+    let names: string[]
+    try {
+      names = readdirSync(record.path)
+    } catch (error) {
+      throw new Error(
+        `Cannot list ${record.path} to hide its entries from the agent before opening it: ${(error as Error).message}`
+      )
+    }
+    const entries = (record.entries ??= {})
+    for (const name of names) {
+      if (passes.has(name)) continue
+      const p = path.join(record.path, name)
+      let st: Stats
+      try {
+        st = lstatSync(p)
+      } catch {
+        continue
+      }
+      if (st.isSymbolicLink()) continue
+      const bits = st.mode & (st.isDirectory() ? R | X : R | W)
+      if (bits === 0) continue
+      await ops.chmod(p, st.mode & 0o7777 & ~bits)
+      const before = entries[name]
+      const kept = before && before.dev === st.dev && before.ino === st.ino ? before.removed : 0
+      entries[name] = { removed: kept | bits, dev: st.dev, ino: st.ino }
+    }
+  }
+
+  /**
+   * Gives `user` search permission on every ancestor of `target` (others' x bit where missing),
+   * from `/` down. Inside each ancestor sandboxes opened, everything but the entries towards
+   * `target` and towards the directories in `keep` is concealed first.
+   */
+  async open(
+    holder: string,
+    target: string,
+    keep: string[],
+    user: AgentUser,
+    ops: Ops
+  ): Promise<string[]> {
     return this.locked(async dir => {
       await this.sweep(dir, ops)
       const held: string[] = []
-      for (const p of dirs) {
+      const chain = [...ancestorsOf(target).reverse(), target]
+      for (let i = 0; i < chain.length - 1; i++) {
+        const p = chain[i]!
         const file = this.file(dir, p)
         const record = await this.read(file, p)
         const st = await fs.stat(p)
-        if (!canAccess(st, user, X)) {
-          const missing = X & ~st.mode
-          await ops.chmod(p, (st.mode & 0o7777) | missing)
-          record.added |= missing
+        const missing = canAccess(st, user, X) ? 0 : X & ~st.mode
+        if (missing !== 0 || record.added & X) {
+          const passes = new Set(record.passes)
+          passes.add(path.basename(chain[i + 1]!))
+          for (const k of keep) {
+            const rel = path.relative(p, k)
+            if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+              passes.add(rel.split('/')[0]!)
+          }
+          record.passes = [...passes].sort()
+          // Before the directory opens: nothing in it is ever reachable unconcealed.
+          await this.concealEntries(record, ops)
+          if (missing !== 0) {
+            await ops.chmod(p, (st.mode & 0o7777) | missing)
+            record.added |= missing
+          }
         }
         if (record.added !== 0 || record.removed !== 0) {
           record.holders[holder] = process.pid
@@ -696,11 +910,24 @@ class AncestorRegistry {
    */
   async conceal(holder: string, dirs: string[], ops: Ops): Promise<string[]> {
     return this.locked(async dir => {
+      // A crashed run's records first: their give-back must not reveal what is concealed now.
+      await this.sweep(dir, ops)
       const held: string[] = []
       for (const p of dirs) {
         const file = this.file(dir, p)
         const record = await this.read(file, p)
         const st = await fs.lstat(p)
+        // Already concealed as an entry of an open parent: the bits are this record's from now on,
+        // so they come back when the last sandbox concealing `p` closes, not before.
+        const parentFile = this.file(dir, path.dirname(p))
+        const parent = await this.read(parentFile, path.dirname(p))
+        const asEntry = parent.entries?.[path.basename(p)]
+        const live = Object.keys(parent.holders).length > 0
+        if (live && asEntry && asEntry.dev === st.dev && asEntry.ino === st.ino) {
+          record.removed |= asEntry.removed & (R | X)
+          delete parent.entries![path.basename(p)]
+          await this.write(parentFile, parent)
+        }
         const bits = st.mode & (R | (record.added & X ? 0 : X))
         if (bits !== 0) {
           await ops.chmod(p, st.mode & 0o7777 & ~bits)
@@ -729,6 +956,52 @@ class AncestorRegistry {
       }
       await this.sweep(dir, ops)
     })
+  }
+
+  private async grantsDir(): Promise<string> {
+    const dir = path.join(await this.stateDir(), 'grants')
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 })
+    return dir
+  }
+
+  /** Writes (or rewrites) a grant's record; resolves to its file. */
+  async saveGrant(record: GrantRecord, file?: string): Promise<string> {
+    const target =
+      file ??
+      path.join(await this.grantsDir(), `${record.user}-${randomBytes(6).toString('hex')}.json`)
+    const temp = `${target}.${process.pid}.tmp`
+    await fs.writeFile(temp, JSON.stringify(record), { mode: 0o600 })
+    await fs.rename(temp, target)
+    return target
+  }
+
+  /** Every grant record on disk, with its file. */
+  async grantRecords(): Promise<Array<[string, GrantRecord]>> {
+    const dir = await this.grantsDir().catch(() => undefined)
+    if (!dir) return []
+    const out: Array<[string, GrantRecord]> = []
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (!/^tandem-[0-9a-f]{8}-[0-9a-f]{12}\.json$/.test(name)) continue
+      const file = path.join(dir, name)
+      try {
+        const record = JSON.parse(await fs.readFile(file, 'utf8')) as GrantRecord
+        if (
+          typeof record.root === 'string' &&
+          path.isAbsolute(record.root) &&
+          Number.isInteger(record.uid) &&
+          record.uid > 0 &&
+          Number.isInteger(record.pid) &&
+          (record.access === 'read' || record.access === 'write') &&
+          Array.isArray(record.handed) &&
+          Array.isArray(record.changed)
+        ) {
+          out.push([file, record])
+        }
+      } catch {
+        // Not a record (written atomically, so never half of one): left alone.
+      }
+    }
+    return out
   }
 }
 
@@ -763,14 +1036,15 @@ const CHUNK = 1000
 
 /**
  * Every entry below `root` (not `root` itself), top-down: a directory is visited before it is read,
- * so a visit can make it readable first. lstat only: symlinks are visited, never followed; the
- * top-level `.git` is skipped; mount points are visited but not entered. Sync calls in chunks:
- * several times faster than one promise per entry, and the event loop still runs every ~1000.
+ * so a visit can make it readable first, or keep the walk out of it by returning false. lstat
+ * only: symlinks are visited, never followed; the top-level `.git` is skipped; mount points are
+ * visited but not entered. Sync calls in chunks: several times faster than one promise per entry,
+ * and the event loop still runs every ~1000.
  */
 async function walkTree(
   root: string,
   dev: number,
-  visit: (p: string, st: Stats) => Promise<void> | void
+  visit: (p: string, st: Stats) => Promise<boolean | void> | boolean | void
 ): Promise<void> {
   const stack = [root]
   let count = 0
@@ -793,9 +1067,9 @@ async function walkTree(
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
         throw error
       }
-      const pending = visit(p, st)
-      if (pending) await pending
-      if (st.isDirectory() && st.dev === dev) stack.push(p)
+      const result = visit(p, st)
+      const enter = result instanceof Promise ? await result : result
+      if (st.isDirectory() && st.dev === dev && enter !== false) stack.push(p)
       if (++count % CHUNK === 0) await breather()
     }
   }
@@ -815,6 +1089,116 @@ function recorded(st: Stats): Recorded {
 
 function sameInode(a: Recorded | undefined, st: Stats): a is Recorded {
   return a !== undefined && a.dev === st.dev && a.ino === st.ino
+}
+
+type Row = [string, number, number, number, number, number]
+
+function toRow(p: string, r: Recorded): Row {
+  return [p, r.dev, r.ino, r.uid, r.gid, r.mode]
+}
+
+function fromRow([p, dev, ino, uid, gid, mode]: Row): [string, Recorded] {
+  return [p, { dev, ino, uid, gid, mode }]
+}
+
+/**
+ * Gives a write grant's tree back from the agent user `agentUid`, whose processes are gone: the
+ * top directory first (the agent's group loses the top level before anything below changes
+ * hands), then every agent-owned entry goes back to its recorded owner (or the top directory's
+ * owner), setuid/setgid bits and others' write the agent set are cleared, and the owner gets
+ * back read (and for directories search and write) permission. A top directory that is gone or
+ * is another directory now has nothing of the grant left to give back.
+ */
+async function giveBackWrite(
+  ops: Ops,
+  agentUid: number,
+  root: string,
+  top: Recorded,
+  before: Map<string, Recorded>
+): Promise<void> {
+  const rootSt = await ignoreMissing(fs.lstat(root))
+  if (!rootSt || !rootSt.isDirectory() || !sameInode(top, rootSt)) return
+  await ops.lchownMany([root], top.uid, top.gid)
+  await ops.chmod(root, top.mode)
+  const reclaimed = await agentOwned(ops, agentUid, root, top.dev)
+  await ops.lchownMany(reclaimed, top.uid, top.gid)
+  const mine = new Set(reclaimed)
+  await walkTree(root, top.dev, async (p, st) => {
+    if (!mine.has(p) || st.isSymbolicLink()) return
+    const was = before.get(p)
+    const same = sameInode(was, st)
+    if (same && (was.uid !== st.uid || was.gid !== st.gid)) {
+      await ops.lchownMany([p], was.uid, was.gid)
+    }
+    const mode = st.mode & 0o7777
+    const keep = same ? was.mode : 0
+    if (same && mode === was.mode) return
+    let want = mode & ~((S_ISUID | S_ISGID | 0o002) & ~keep)
+    // Tandem reads (and commits) what the agent wrote, whatever mode the agent left it in.
+    const owner = st.isDirectory() ? 0o700 : st.isFile() ? 0o400 : 0
+    want |= owner & (same ? was.mode : 0o7777)
+    if (want !== mode) await ops.chmod(p, want)
+  })
+}
+
+/** Takes away what a read grant added to others' bits, where the entry is still the same file. */
+async function giveBackRead(ops: Ops, changed: Array<[string, Recorded, number]>): Promise<void> {
+  for (const [p, before, added] of changed) {
+    const st = await ignoreMissing(fs.lstat(p))
+    if (st && sameInode(before, st) && !st.isSymbolicLink()) {
+      await ops.chmod(p, st.mode & 0o7777 & ~added)
+    }
+  }
+}
+
+/** Gives back what a grant record says a grant (of a run that is gone) changed. */
+async function giveBackRecord(ops: Ops, record: GrantRecord): Promise<void> {
+  if (record.access === 'write') {
+    await giveBackWrite(
+      ops,
+      record.uid,
+      record.root,
+      record.top,
+      new Map(record.handed.map(fromRow))
+    )
+  } else {
+    await giveBackRead(
+      ops,
+      record.changed.map(([p, dev, ino, mode, added]) => [
+        p,
+        { dev, ino, uid: -1, gid: -1, mode },
+        added
+      ])
+    )
+  }
+}
+
+/** Every entry below `root` (top-level `.git` aside) owned by `uid`, parents before children. */
+async function agentOwned(ops: Ops, uid: number, root: string, dev: number): Promise<string[]> {
+  if (ops.root) {
+    const found: string[] = []
+    await walkTree(root, dev, (p, st) => {
+      if (st.uid === uid) found.push(p)
+    })
+    return found
+  }
+  // Not root: the agent's own 0700 directories are readable only through sudo.
+  const tops = (await fs.readdir(root))
+    .filter(name => name !== '.git')
+    .map(name => path.join(root, name))
+  const found: string[] = []
+  for (const batch of batches(tops)) {
+    const out = await ops.must(requireTool('find'), [
+      '-P',
+      ...batch,
+      '-xdev',
+      '-uid',
+      String(uid),
+      '-print0'
+    ])
+    found.push(...out.split('\0').filter(Boolean))
+  }
+  return found
 }
 
 // ─── processes ───────────────────────────────────────────────────────────────────────────────
@@ -912,8 +1296,16 @@ class UserSandbox implements Sandbox {
   readonly warning = undefined
   private readonly heldAncestors: string[] = []
   private readonly grants = new Set<Grant>()
+  /** Grant records on disk whose tree is not given back yet: while any is left, the user stays. */
+  private readonly openRecords = new Set<string>()
   /** Directories on the action's PATH the agent can write: what it leaves there would run as the action. */
   private readonly exposedPathDirs: string[]
+  /**
+   * Directories on the action's PATH (as written and resolved): an ancestor a grant opens keeps
+   * the way to them passable (verify-command runs `~/.cargo/bin/cargo`), everything else in it
+   * is concealed.
+   */
+  private readonly pathDirs: string[]
   /**
    * RUNNER_TEMP: actions/checkout v6 keeps the token there in a 0644 file, and opening an
    * ancestor for a grant (/home/runner is 0750 on Ubuntu) would make it reachable. Others lose
@@ -925,6 +1317,8 @@ class UserSandbox implements Sandbox {
   private disposing: Promise<void> | undefined
   /** Set once the user is deleted: its uid may then belong to the next sandbox. */
   private gone = false
+  /** The home as made: giveToAgent checks the home is still that directory. */
+  private homeId: Recorded | undefined
 
   constructor(
     private readonly ops: Ops,
@@ -941,10 +1335,23 @@ class UserSandbox implements Sandbox {
         return false
       }
     })
+    const real = dirs.map(dir => {
+      try {
+        return realpathSync(dir)
+      } catch {
+        return dir
+      }
+    })
+    this.pathDirs = [...new Set([...dirs.map(dir => path.resolve(dir)), ...real])]
   }
 
   async setUp(): Promise<void> {
+    // The action's, and not writable by the agent: nothing in it can be renamed or replaced by it.
+    const wrapper = path.dirname(this.home)
+    await fs.mkdir(wrapper, { mode: 0o711 })
+    await fs.chmod(wrapper, 0o711)
     await makeHome(this.home)
+    this.homeId = recorded(await fs.lstat(this.home))
     // Git refuses a repository another user owns; the agent's git reads Tandem's `.git`.
     const gitconfig = path.join(this.home, '.gitconfig')
     await fs.writeFile(gitconfig, '[safe]\n\tdirectory = *\n', { mode: 0o600, flag: 'wx' })
@@ -956,11 +1363,11 @@ class UserSandbox implements Sandbox {
     // First: the home (and later a grant) may lie below it and need it passable again.
     const concealed = await registry.conceal(this.user.name, this.concealable, this.ops)
     for (const p of concealed) if (!this.heldAncestors.includes(p)) this.heldAncestors.push(p)
-    await this.openAncestors(ancestorsOf(this.home))
+    await this.openAncestors(this.home)
   }
 
-  private async openAncestors(dirs: string[]): Promise<void> {
-    const held = await registry.open(this.user.name, dirs, this.user, this.ops)
+  private async openAncestors(target: string): Promise<void> {
+    const held = await registry.open(this.user.name, target, this.pathDirs, this.user, this.ops)
     for (const p of held) if (!this.heldAncestors.includes(p)) this.heldAncestors.push(p)
   }
 
@@ -1011,19 +1418,31 @@ class UserSandbox implements Sandbox {
    * links, whose other names may be outside the tree, and other file systems are left alone). The
    * top directory itself stays the owner's, gets the agent's group with rwx and the sticky bit:
    * the agent creates and removes its own entries there but cannot rename or replace `.git`.
-   * `read`: others get r (files) and r-x (directories) where missing, `.git` left as it is.
-   * Both: every ancestor gets others' x where the agent could not traverse it (undone by dispose).
-   * The returned function gives the tree back (killing the agent's processes first): every
-   * agent-owned entry, new ones too, goes back to its recorded owner (or the top directory's
-   * owner), setuid/setgid bits and others' write the agent set are cleared, and the owner gets
-   * back read (and for directories search and write) permission.
+   * `read`: the top directory gets others' r-x where missing, every directory below others' x
+   * where it has others' r; `.git` is left as it is.
+   * Both: a file or directory below the top that others may not read (mode & 0o004 clear: e.g. a
+   * 0600 `gha-creds-*.json` an earlier step left in the workspace) stays as it is, the runner's
+   * and out of the agent's reach, and so does everything below such a directory. A file the
+   * runner made private stays private: the agent cannot read it, though in a `write` grant it
+   * can remove or rename it (the directory holding it is the agent's).
+   * Every ancestor gets others' x where the agent could not traverse it (undone by dispose), and
+   * what else it holds is concealed while it is open (see AncestorRegistry).
+   * The path is checked first, from `/` down: it is refused when a component is owned by the agent
+   * user, lies in a directory the agent may write that is not sticky (it could be replaced), or
+   * is a symlink owned by anyone but root or the action's user. Root's and the action's own
+   * symlinks are followed (macOS's /tmp → /private/tmp).
+   * What the grant changes is recorded on disk (the action's state directory, 0600) before it
+   * changes it: a run that dies before giving the tree back has it given back by the next one,
+   * before the agent's uid can go to another user.
+   * The returned function gives the tree back (killing the agent's processes first); see
+   * giveBackWrite.
    */
   async grant(dir: string, access: 'read' | 'write'): Promise<() => Promise<void>> {
     if (this.disposing) throw new Error('The sandbox was disposed')
-    const root = await fs.realpath(dir)
+    const root = await this.resolveGrantRoot(dir)
     const rootSt = await fs.lstat(root)
     if (!rootSt.isDirectory()) throw new Error(`${dir} is not a directory`)
-    await this.openAncestors(ancestorsOf(root))
+    await this.openAncestors(root)
     const restore =
       access === 'write' ? await this.grantWrite(root, rootSt) : await this.grantRead(root, rootSt)
     let done: Promise<void> | undefined
@@ -1037,24 +1456,91 @@ class UserSandbox implements Sandbox {
     return grant.restore
   }
 
+  /** `dir` with every symlink resolved, walked from `/` down; throws for a path the agent could steer. */
+  private async resolveGrantRoot(dir: string): Promise<string> {
+    const refuse = (why: string): Error =>
+      new Error(`Refusing to grant ${dir} to the agent user ${this.user.name}: ${why}`)
+    const trusted = new Set([0, process.getuid!()])
+    const pending = path.resolve(dir).split('/').filter(Boolean)
+    let current = '/'
+    let currentSt = await fs.lstat(current)
+    let links = 0
+    while (pending.length > 0) {
+      const name = pending.shift()!
+      if (name === '.') continue
+      if (name === '..') {
+        current = path.dirname(current)
+        currentSt = await fs.lstat(current)
+        continue
+      }
+      const next = path.join(current, name)
+      const st = await fs.lstat(next)
+      if (st.uid === this.user.uid) throw refuse(`${next} is owned by the agent user`)
+      // Sticky: the agent may rename only its own entries there (and it owns none on the way).
+      if (canAccess(currentSt, this.user, W) && !(currentSt.mode & S_ISVTX)) {
+        throw refuse(
+          `the agent user may write in ${current} (mode ${octal(currentSt.mode)}, owner uid ${currentSt.uid}), so it could replace ${next}`
+        )
+      }
+      if (st.isSymbolicLink()) {
+        if (!trusted.has(st.uid)) throw refuse(`${next} is a symlink owned by uid ${st.uid}`)
+        if (++links > 40) throw refuse(`more than 40 symlinks on the way`)
+        const target = await fs.readlink(next)
+        pending.unshift(...target.split('/').filter(Boolean))
+        if (path.isAbsolute(target)) {
+          current = '/'
+          currentSt = await fs.lstat(current)
+        }
+        continue
+      }
+      if (!st.isDirectory()) throw new Error(`${dir} is not a directory (${next} is not)`)
+      current = next
+      currentSt = st
+    }
+    if (currentSt.uid === this.user.uid) throw refuse(`${current} is owned by the agent user`)
+    return current
+  }
+
   private async grantRead(root: string, rootSt: Stats): Promise<() => Promise<void>> {
     const changed: Array<[string, Recorded, number]> = []
-    const open = async (p: string, st: Stats): Promise<void> => {
-      const need = st.isDirectory() ? R | X : st.isFile() ? R : 0
-      if (need === 0 || canAccess(st, this.user, need)) return
+    const record: GrantRecord = {
+      user: this.user.name,
+      uid: this.user.uid,
+      pid: process.pid,
+      root,
+      access: 'read',
+      top: recorded(rootSt),
+      handed: [],
+      changed: []
+    }
+    const rows = (): GrantRecord['changed'] =>
+      changed.map(([p, r, added]) => [p, r.dev, r.ino, r.mode, added])
+    const open = async (p: string, st: Stats, top = false): Promise<boolean> => {
+      // Below the top: only what others could already read (a private file stays private).
+      if (!top && !(st.mode & R)) return false
+      const need = st.isDirectory() ? (top ? R | X : X) : 0
+      if (need === 0 || canAccess(st, this.user, need)) return true
       const added = need & ~st.mode & 0o7
       await this.ops.chmod(p, (st.mode & 0o7777) | added)
       changed.push([p, recorded(st), added])
+      return true
     }
-    await open(root, rootSt)
-    await walkTree(root, rootSt.dev, open)
+    // Recorded before anything changes; the top directory's change is the one that matters.
+    const need = R | X
+    if (!canAccess(rootSt, this.user, need)) {
+      record.changed = [
+        [root, rootSt.dev, rootSt.ino, rootSt.mode & 0o7777, need & ~rootSt.mode & 0o7]
+      ]
+    }
+    const file = await registry.saveGrant(record)
+    this.openRecords.add(file)
+    await open(root, rootSt, true)
+    await walkTree(root, rootSt.dev, (p, st) => open(p, st))
+    await registry.saveGrant({ ...record, changed: rows() }, file)
     return async () => {
-      for (const [p, before, added] of changed) {
-        const st = await ignoreMissing(fs.lstat(p))
-        if (st && sameInode(before, st) && !st.isSymbolicLink()) {
-          await this.ops.chmod(p, st.mode & 0o7777 & ~added)
-        }
-      }
+      await giveBackRead(this.ops, changed)
+      await fs.rm(file, { force: true })
+      this.openRecords.delete(file)
     }
   }
 
@@ -1063,14 +1549,28 @@ class UserSandbox implements Sandbox {
     const before = new Map<string, Recorded>()
     const handOver: string[] = []
     await walkTree(root, rootSt.dev, (p, st) => {
-      before.set(p, recorded(st))
+      // What others may not read is not the agent's to have (nor what lies below it).
+      if (!(st.mode & R)) return false
       // Another name of a hard-linked file may be outside the tree (an earlier agent could have
       // linked a system file here): chown-ing it would hand that file over.
       if (!st.isDirectory() && st.nlink > 1) return
       if (st.dev !== rootSt.dev) return
+      before.set(p, recorded(st))
       handOver.push(p)
     })
     const top = recorded(rootSt)
+    // Recorded before anything changes hands.
+    const file = await registry.saveGrant({
+      user: this.user.name,
+      uid,
+      pid: process.pid,
+      root,
+      access: 'write',
+      top,
+      handed: handOver.map(p => toRow(p, before.get(p)!)),
+      changed: []
+    })
+    this.openRecords.add(file)
     await this.ops.chmod(root, top.mode | S_ISVTX | 0o070)
     await this.ops.lchownMany([root], top.uid, gid)
     await this.ops.lchownMany(handOver, uid, gid)
@@ -1078,58 +1578,113 @@ class UserSandbox implements Sandbox {
     return async () => {
       let killError: unknown
       await this.killAll().catch(error => (killError = error))
-      // The top first: the agent's group loses the top level before anything below changes hands.
-      await this.ops.lchownMany([root], top.uid, top.gid)
-      await this.ops.chmod(root, top.mode)
-      const reclaimed = await this.agentOwned(root, rootSt.dev)
-      await this.ops.lchownMany(reclaimed, top.uid, top.gid)
-      const mine = new Set(reclaimed)
-      await walkTree(root, rootSt.dev, async (p, st) => {
-        if (!mine.has(p) || st.isSymbolicLink()) return
-        const was = before.get(p)
-        const same = sameInode(was, st)
-        if (same && (was.uid !== st.uid || was.gid !== st.gid)) {
-          await this.ops.lchownMany([p], was.uid, was.gid)
-        }
-        const mode = st.mode & 0o7777
-        const keep = same ? was.mode : 0
-        if (same && mode === was.mode) return
-        let want = mode & ~((S_ISUID | S_ISGID | 0o002) & ~keep)
-        // Tandem reads (and commits) what the agent wrote, whatever mode the agent left it in.
-        const owner = st.isDirectory() ? 0o700 : st.isFile() ? 0o400 : 0
-        want |= owner & (same ? was.mode : 0o7777)
-        if (want !== mode) await this.ops.chmod(p, want)
-      })
+      await giveBackWrite(this.ops, uid, root, top, before)
+      await fs.rm(file, { force: true })
+      this.openRecords.delete(file)
       if (killError) throw killError
     }
   }
 
-  /** Every entry below `root` (top-level `.git` aside) owned by the agent, parents before children. */
-  private async agentOwned(root: string, dev: number): Promise<string[]> {
+  /**
+   * See Sandbox.giveToAgent. As root: each entry is opened without following a symlink, checked
+   * (through /proc/self/fd) to be the file at that very path, and fchown-ed — no swap between the
+   * check and the chown can redirect it. Through sudo (the action cannot even look into the
+   * agent's 0700 home): `stat` and `chown -h` as root, and only while no process of the agent
+   * runs, so nothing can swap a component in between.
+   */
+  async giveToAgent(paths: string[]): Promise<void> {
+    if (this.disposing) throw new Error(`The agent sandbox ${this.user.name} was disposed`)
+    const refuse = (given: string, why: string): Error =>
+      new Error(`Refusing to give ${given} to the agent user ${this.user.name}: ${why}`)
+    const targets = paths.map(given => {
+      const p = path.resolve(given)
+      const rel = path.relative(this.home, p)
+      if (!rel || rel.startsWith('..') || path.isAbsolute(rel))
+        throw refuse(given, `it is not inside the agent's home ${this.home}`)
+      return {
+        given,
+        p,
+        chain: rel.split('/').map((_, i, all) => path.join(this.home, ...all.slice(0, i + 1)))
+      }
+    })
+    if (targets.length === 0) return
+    const check = (
+      given: string,
+      chain: string[],
+      sts: Array<{ mode: number; nlink: number }>
+    ): void => {
+      for (const [i, st] of sts.entries()) {
+        const type = st.mode & constants.S_IFMT
+        if (type === constants.S_IFLNK) throw refuse(given, `${chain[i]} is a symlink`)
+        const last = i === sts.length - 1
+        if (!last && type !== constants.S_IFDIR)
+          throw refuse(given, `${chain[i]} is not a directory`)
+        if (last && type !== constants.S_IFDIR && type !== constants.S_IFREG)
+          throw refuse(given, 'it is neither a regular file nor a directory')
+        if (last && type === constants.S_IFREG && st.nlink > 1)
+          throw refuse(given, 'it has other hard links, maybe outside the home')
+      }
+    }
+    const { uid, gid } = this.user
     if (this.ops.root) {
-      const found: string[] = []
-      await walkTree(root, dev, (p, st) => {
-        if (st.uid === this.user.uid) found.push(p)
-      })
-      return found
+      const homeSt = lstatSync(this.home)
+      if (!homeSt.isDirectory() || !sameInode(this.homeId, homeSt))
+        throw refuse(paths[0]!, `${this.home} is not the home this sandbox made any more`)
+      for (const { given, p, chain } of targets) {
+        const sts = chain.map(c => lstatSync(c))
+        check(given, chain, sts)
+        const flags =
+          constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY
+        const fd = openSync(p, flags)
+        try {
+          const st = fstatSync(fd)
+          const expected = sts[sts.length - 1]!
+          if (st.dev !== expected.dev || st.ino !== expected.ino)
+            throw refuse(given, 'it was replaced while it was checked')
+          const opened = readlinkSync(`/proc/self/fd/${fd}`)
+          if (opened !== p) throw refuse(given, `it resolved to ${opened}`)
+          fchownSync(fd, uid, gid)
+        } finally {
+          closeSync(fd)
+        }
+      }
+      return
     }
-    // Not root: the agent's own 0700 directories are readable only through sudo.
-    const tops = (await fs.readdir(root))
-      .filter(name => name !== '.git')
-      .map(name => path.join(root, name))
-    const found: string[] = []
-    for (const batch of batches(tops)) {
-      const out = await this.ops.must(requireTool('find'), [
-        '-P',
-        ...batch,
-        '-xdev',
-        '-uid',
-        String(this.user.uid),
-        '-print0'
-      ])
-      found.push(...out.split('\0').filter(Boolean))
+    const running = await processesOf(uid)
+    if (running.length > 0) {
+      throw refuse(
+        paths[0]!,
+        `processes of the agent user are running (${describeProcesses(running)}); call killAll() first`
+      )
     }
-    return found
+    const all = [this.home, ...targets.flatMap(t => t.chain)]
+    const out = await this.ops.must(requireTool('stat'), [
+      '--printf',
+      '%f %h %d %i\\n',
+      '--',
+      ...all
+    ])
+    const lines = out.split('\n').filter(Boolean)
+    if (lines.length !== all.length)
+      throw new Error(`stat printed ${lines.length} lines for ${all.length} paths`)
+    const sts = lines.map(line => {
+      const [mode = '0', nlink = '0', dev = '0', ino = '0'] = line.split(' ')
+      return { mode: parseInt(mode, 16), nlink: Number(nlink), dev: Number(dev), ino: Number(ino) }
+    })
+    const home = sts.shift()!
+    if (
+      home.dev !== this.homeId?.dev ||
+      home.ino !== this.homeId?.ino ||
+      (home.mode & constants.S_IFMT) !== constants.S_IFDIR
+    )
+      throw refuse(paths[0]!, `${this.home} is not the home this sandbox made any more`)
+    for (const { given, chain } of targets) check(given, chain, sts.splice(0, chain.length))
+    await this.ops.must(requireTool('chown'), [
+      '-h',
+      '--',
+      `${uid}:${gid}`,
+      ...targets.map(t => t.p)
+    ])
   }
 
   async killAll(processGroup?: number): Promise<void> {
@@ -1243,13 +1798,20 @@ class UserSandbox implements Sandbox {
         )
       )
     }
-    await attempt('remove the home', () => this.ops.removeTree(this.home))
+    await attempt('remove the home', () => this.ops.removeTree(path.dirname(this.home)))
     await attempt('undo ancestor permissions', () =>
       registry.close(this.user.name, this.heldAncestors, this.ops)
     )
     await attempt('remove the user', async () => {
       // userdel refuses a user with processes; a process cron started after the kill is ended here.
       await this.killAll().catch(() => undefined)
+      // A tree still owned by the agent would belong to whoever gets its uid next: the user stays
+      // (a stale one once this process is gone) until a later run has given the tree back.
+      if (this.openRecords.size > 0) {
+        throw new Error(
+          `kept, because ${this.openRecords.size} granted tree(s) are not given back; the next sandbox made on this machine gives them back and removes the user`
+        )
+      }
       await deleteUser(this.ops, this.user)
       this.gone = true
     })
@@ -1260,7 +1822,11 @@ class UserSandbox implements Sandbox {
   }
 }
 
-/** RUNNER_TEMP when it is the action's own private-looking directory (never /tmp or the like). */
+/**
+ * RUNNER_TEMP, whoever owns it (in a container job the runner's uid on the host owns it and the
+ * job runs as root: root may chmod it, and sudo chmod through Ops.chmod), unless it is a system
+ * or world-writable directory (/tmp or the like).
+ */
 function concealableDirs(env: NodeJS.ProcessEnv): string[] {
   const temp = env.RUNNER_TEMP?.trim()
   if (!temp || !path.isAbsolute(temp)) return []
@@ -1268,12 +1834,7 @@ function concealableDirs(env: NodeJS.ProcessEnv): string[] {
     const real = realpathSync(temp)
     const st = statSync(real)
     const system = ['/', ...TEMP_DIRS, os.userInfo().homedir]
-    if (
-      !st.isDirectory() ||
-      st.uid !== process.getuid!() ||
-      st.mode & 0o002 ||
-      system.includes(real)
-    ) {
+    if (!st.isDirectory() || st.mode & 0o002 || system.includes(real)) {
       return []
     }
     return [real]
@@ -1443,6 +2004,10 @@ class SharedUserSandbox implements Sandbox {
   async grant(): Promise<() => Promise<void>> {
     // The agent is the action's own user: it can already read and write what the action can.
     return async () => undefined
+  }
+
+  async giveToAgent(): Promise<void> {
+    // What the action copies into the home is already the agent's: they are the same user.
   }
 
   async killAll(processGroup?: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs'
-import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 
@@ -49,16 +50,19 @@ export function findSessionFile(
   return undefined
 }
 
-/** What importSession needs of the sandbox: its home, and a way to hand it a tree. */
+/** What importSession needs of the sandbox: its home, and a way to hand it a file. */
 interface SessionSandbox {
   home: string
-  grant(dir: string, access: 'read' | 'write'): Promise<() => Promise<void>>
+  /** Makes each path the agent's (lchown, never following a symlink). */
+  giveToAgent(paths: string[]): Promise<void>
 }
 
 /**
  * Copies a session from the runner's store into the agent's own config folder, so `--resume`
- * finds it; the copy becomes the agent's (the CLI appends to it). A session not in the store is
- * left to the CLI to report.
+ * finds it; the copy becomes the agent's (the CLI appends to it). The folders on the way are
+ * the agent's, so each is checked not to be a symlink (one could point this process, which may
+ * be root, anywhere) and replaced by a real folder if it is not one. Called while no process of
+ * the agent runs. A session not in the store is left to the CLI to report.
  */
 export async function importSession(
   store: string,
@@ -68,12 +72,60 @@ export async function importSession(
 ): Promise<void> {
   const found = findSessionFile({ CLAUDE_CONFIG_DIR: store }, cwd, sessionId)
   if (found === undefined) return
-  const agentConfig = path.join(sandbox.home, '.claude')
-  const target = path.join(agentConfig, 'projects', path.basename(path.dirname(found)))
-  await mkdir(target, { recursive: true })
-  await copyFile(found, path.join(target, path.basename(found)))
-  // Handed over for good: the agent's home is removed at the end of the run anyway.
-  await sandbox.grant(path.join(agentConfig, 'projects'), 'write')
+  const config = path.join(sandbox.home, '.claude')
+  const projects = path.join(config, 'projects')
+  const target = path.join(projects, path.basename(path.dirname(found)))
+  const made: string[] = []
+  for (const dir of [config, projects, target]) {
+    if (await isRealDirectory(dir)) continue
+    await rm(dir, { recursive: true, force: true })
+    await mkdir(dir, { mode: 0o700 })
+    made.push(dir)
+  }
+  const file = path.join(target, path.basename(found))
+  await rm(file, { force: true })
+  await copySessionFile(found, file)
+  await sandbox.giveToAgent([...made, file])
+}
+
+/** A session file is text: far more than any transcript is not one. */
+const MAX_SESSION_BYTES = 256 * 1024 * 1024
+
+/**
+ * Copies a session file's bytes, and nothing else: the source is opened without following a
+ * symlink and must be a regular file; the copy is a new file of mode 0600 owned by this
+ * process. (copyFile keeps the source's mode: an agent's setuid binary named like a session
+ * would have come out as root's setuid binary.)
+ */
+async function copySessionFile(from: string, to: string): Promise<void> {
+  let source
+  try {
+    source = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW)
+  } catch (error) {
+    // A symlink (ELOOP) is not a session file.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return
+    throw error
+  }
+  try {
+    const stat = await source.stat()
+    if (!stat.isFile() || stat.size > MAX_SESSION_BYTES) return
+    const content = await source.readFile()
+    await rm(to, { force: true })
+    await writeFile(to, content, {
+      mode: 0o600,
+      flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+    })
+  } finally {
+    await source.close()
+  }
+}
+
+async function isRealDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await lstat(dir)).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -84,22 +136,17 @@ export async function importSession(
  */
 export async function exportSessions(home: string, store: string): Promise<void> {
   const projects = path.join(home, '.claude', 'projects')
-  let dirs: string[]
-  try {
-    dirs = await readdir(projects)
-  } catch {
-    return
-  }
+  // The agent's folders: one that is a symlink is not followed.
+  if (!(await isRealDirectory(path.dirname(projects))) || !(await isRealDirectory(projects))) return
+  const dirs = await readdir(projects)
   for (const dir of dirs) {
     const from = path.join(projects, dir)
     if (!(await lstat(from)).isDirectory()) continue
     for (const name of await readdir(from)) {
       if (!/^[0-9a-f-]{36}\.jsonl$/i.test(name)) continue
-      const file = path.join(from, name)
-      if (!(await lstat(file)).isFile()) continue
       const to = path.join(store, 'projects', dir)
       await mkdir(to, { recursive: true })
-      await copyFile(file, path.join(to, name))
+      await copySessionFile(path.join(from, name), path.join(to, name))
     }
   }
 }

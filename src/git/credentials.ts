@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readlink, rm } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, readlink, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { git, gitDirsOf } from './git.js'
@@ -102,23 +102,36 @@ async function putBack(held: HeldFile): Promise<void> {
  * replaced meanwhile.
  */
 export async function withCredentialsHidden<T>(cwd: string, fn: () => Promise<T>): Promise<T> {
-  const listed = await git(
-    cwd,
-    ['config', '--local', '--null', '--get-regexp', CREDENTIAL_KEYS],
-    // Exit 1: no such entry, the usual case with persist-credentials: false.
-    { allowFailure: true }
+  const configs = await credentialConfigs(cwd)
+  const found: { file: string; entries: ConfigEntry[] }[] = []
+  for (const file of configs) {
+    const listed = await git(
+      cwd,
+      ['config', '--file', file, '--null', '--get-regexp', CREDENTIAL_KEYS],
+      // Exit 1: no such entry, the usual case with persist-credentials: false.
+      { allowFailure: true }
+    )
+    if (listed.exitCode === 0) found.push({ file, entries: parseConfigZ(listed.stdout) })
+  }
+  // A relative include path starts from the directory of the config file that holds it.
+  const targets = found.flatMap(({ file, entries }) =>
+    entries
+      .filter(entry => /^includeif\./i.test(entry.key) && entry.value !== '')
+      .map(entry => includeTarget(entry.value, path.dirname(file)))
   )
-  const entries = listed.exitCode === 0 ? parseConfigZ(listed.stdout) : []
-  const keys = [...new Set(entries.map(entry => entry.key))]
-  const includes = entries.filter(entry => /^includeif\./i.test(entry.key) && entry.value !== '')
-  // The local config is <common dir>/config; relative include paths start from there.
-  const configDir = includes.length > 0 ? (await gitDirsOf(cwd)).commonDir : ''
-  const files = [...new Set(includes.map(entry => includeTarget(entry.value, configDir)))]
+  const files = [...new Set(targets)]
+  const unsetAll = async (allowFailure: boolean): Promise<void> => {
+    for (const { file, entries } of found) {
+      for (const key of new Set(entries.map(entry => entry.key))) {
+        await git(cwd, ['config', '--file', file, '--unset-all', key], { allowFailure })
+      }
+    }
+  }
 
   const held: HeldFile[] = []
   let outcome: { ok: true; value: T } | { ok: false; error: unknown }
   try {
-    for (const key of keys) await git(cwd, ['config', '--local', '--unset-all', key])
+    await unsetAll(false)
     for (const file of files) {
       const one = await hold(file)
       if (one) held.push(one)
@@ -129,9 +142,12 @@ export async function withCredentialsHidden<T>(cwd: string, fn: () => Promise<T>
   }
   const failures: unknown[] = []
   for (const one of held) await putBack(one).catch(error => failures.push(error))
-  for (const key of keys)
-    await git(cwd, ['config', '--local', '--unset-all', key], { allowFailure: true })
-  for (const { key, value } of entries) await git(cwd, ['config', '--local', '--add', key, value])
+  await unsetAll(true)
+  for (const { file, entries } of found) {
+    for (const { key, value } of entries) {
+      await git(cwd, ['config', '--file', file, '--add', key, value])
+    }
+  }
   if (failures.length > 0) {
     throw new Error(`could not restore the checkout's credentials file: ${String(failures[0])}`, {
       cause: outcome.ok ? undefined : outcome.error
@@ -139,4 +155,51 @@ export async function withCredentialsHidden<T>(cwd: string, fn: () => Promise<T>
   }
   if (!outcome.ok) throw outcome.error
   return outcome.value
+}
+
+/**
+ * Every config file of the repository that actions/checkout may have put credentials in: the
+ * common config, and each submodule's (`submodules:` with persisted credentials writes the
+ * auth header into `.git/modules/<name>/config`, nested ones deeper), and the worktree configs.
+ * None when `cwd` is not a repository.
+ */
+async function credentialConfigs(cwd: string): Promise<string[]> {
+  const dirs = await gitDirsOf(cwd).catch(() => undefined)
+  if (dirs === undefined) return []
+  const files = [path.join(dirs.commonDir, 'config')]
+  const walk = async (dir: string): Promise<void> => {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const sub = path.join(dir, name)
+      if (!(await lstat(sub)).isDirectory()) continue
+      // A submodule's name may hold slashes: a folder without a config is part of a name.
+      if (await isFile(path.join(sub, 'config'))) {
+        files.push(path.join(sub, 'config'))
+        await walk(path.join(sub, 'modules'))
+      } else {
+        await walk(sub)
+      }
+    }
+  }
+  await walk(path.join(dirs.commonDir, 'modules'))
+  for (const file of [
+    path.join(dirs.commonDir, 'config.worktree'),
+    path.join(dirs.gitDir, 'config.worktree')
+  ]) {
+    if (await isFile(file)) files.push(file)
+  }
+  return [...new Set(files)]
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await lstat(file)).isFile()
+  } catch {
+    return false
+  }
 }

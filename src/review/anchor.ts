@@ -158,14 +158,17 @@ export function renderFindingComment(finding: Finding, fp: string): string {
   }
   const fixed = `${head}\n\n\n${suggestion}\n\n${marker}`.length
   const room = MAX_COMMENT_BODY - fixed - 40
-  const full = inertMarkdown(finding.body.trim())
-  let text = full
-  if (text.length > room) text = `${text.slice(0, Math.max(0, room))}… (cut to fit GitHub's limit)`
+  const full = finding.body.trim()
+  // Cut first, then made inert: a cut through a code span would otherwise leave its end as
+  // prose, which GitHub would render (a mention in it would ping).
+  const text = inertMarkdown(
+    full.length > room ? `${full.slice(0, Math.max(0, room))}… (cut to fit GitHub's limit)` : full
+  )
   const body = `${head}\n\n${text}${suggestion}\n\n${marker}`
   // A suggestion larger than GitHub allows cannot be cut without changing its meaning: drop it.
   return body.length <= MAX_COMMENT_BODY
     ? body
-    : `${head}\n\n${full.slice(0, 1000)}… (too long for GitHub; see the summary)\n\n${marker}`
+    : `${head}\n\n${inertMarkdown(`${full.slice(0, 1000)}… (too long for GitHub; see the summary)`)}\n\n${marker}`
 }
 
 /** A title stays on the comment's first line, where parseFindingComment reads it back. */

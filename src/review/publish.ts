@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { randomBytes } from 'node:crypto'
 import { httpStatus, type GitHub, type Repo } from '../github/client.js'
 import {
   createReview,
@@ -8,6 +9,7 @@ import {
   type Review
 } from '../github/pulls.js'
 import type { InlineFinding, ReviewComment, UnanchoredFinding } from './anchor.js'
+import { hasTrailerMarker } from './findings.js'
 
 export type ReviewEvent = 'COMMENT' | 'REQUEST_CHANGES'
 
@@ -48,7 +50,8 @@ export async function postReview(
   prNumber: number,
   review: ReviewToPost
 ): Promise<PostedReview> {
-  const runMarker = `<!-- tandem:run id=${review.commitId.slice(0, 12)}-${Date.now().toString(36)} -->`
+  // Unguessable, and read from the trailer only: another review that quotes it is not this one.
+  const runMarker = `<!-- tandem:run id=${review.commitId.slice(0, 12)}-${randomBytes(8).toString('hex')} -->`
   let event = review.event
   const attempt = async (
     inline: InlineFinding[],
@@ -76,7 +79,9 @@ export async function postReview(
       } catch (error) {
         if (error instanceof ReviewRejectedError) throw error
         // 5xx, a network error, a rate limit: it may have landed. Look before trying again.
-        const found = (await listReviews(gh, repo, prNumber)).find(r => r.body.includes(runMarker))
+        const found = (await listReviews(gh, repo, prNumber)).find(r =>
+          hasTrailerMarker(r.body, runMarker)
+        )
         if (found) return landed(found)
         const status = httpStatus(error)
         if (tries >= 2 || status === 401 || status === 404 || isReadOnly(error)) throw error

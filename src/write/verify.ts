@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { asAgent, type Agent } from '../agent/launch.js'
+import { agentCommand, asAgent, type Agent } from '../agent/launch.js'
 import type { SpawnPlan } from '../agent/sandbox.js'
 
 export type VerifyStatus = 'passed' | 'failed' | 'none'
@@ -205,7 +205,7 @@ export async function verifyCheckout(
         cwd: agent.cwd,
         env: agent.env,
         timeoutMs: agent.timeoutMs,
-        spawnAs: (file, args, env) => sandbox.command(file, args, env),
+        spawnAs: (file, args, env) => agentCommand(sandbox, file, args, env),
         killAll: () => sandbox.killAll()
       })
     )
