@@ -227,6 +227,140 @@ describe('tasksFromGlobs on a real checkout', () => {
   })
 })
 
+describe("tasksFromGlobs: @actions/glob's matching over git's file list", () => {
+  let repo: string
+  let plain: string
+  let outside: string
+
+  // The same files in a checkout and in a plain directory, which takes the readdir walk.
+  const FILES = {
+    'README.md': '',
+    'src/a.js': '',
+    'src/[a].js': '',
+    'src/q?.js': '',
+    'src/Upper.JS': '',
+    'src/lib/util.js': '',
+    'src/lib/deep/most.js': '',
+    'src/legacy/old.js': '',
+    'src/legacy/keep/k.js': '',
+    'src/x.js/inner.md': ''
+  }
+
+  beforeAll(() => {
+    // No glob characters in this one's name: a pattern outside root is taken as written.
+    outside = mkdtempSync(path.join(tmpdir(), 'tandem-tasks-outside-'))
+    made.push(outside)
+    write(outside, { 'o.js': '', 'lib/x.js': '' })
+    plain = tempDir()
+    write(plain, FILES)
+    repo = tempDir()
+    git(repo, ['init', '--quiet', '--initial-branch=main'])
+    write(repo, {
+      ...FILES,
+      '.gitignore': 'dist/\n',
+      'dist/deep/chunk.js': '',
+      'dist/deep/more/c.js': '',
+      'gone.js': '',
+      'nested/n.js': '',
+      'sub/s.js': ''
+    })
+    // A nested repository (untracked) and a submodule (a gitlink): another repository's files.
+    git(path.join(repo, 'nested'), ['init', '--quiet'])
+    git(path.join(repo, 'sub'), ['init', '--quiet'])
+    git(path.join(repo, 'sub'), ['add', 's.js'])
+    git(path.join(repo, 'sub'), ['commit', '--quiet', '-m', 'sub'])
+    git(repo, ['add', 'README.md', 'gone.js', 'sub'])
+    git(repo, ['commit', '--quiet', '-m', 'init'])
+    // Tracked, then deleted from the work tree: the index still lists it.
+    rmSync(path.join(repo, 'gone.js'))
+  })
+
+  it('later patterns override earlier ones: an exclusion, then a re-inclusion', async () => {
+    const patterns = ['src/**', '!src/legacy/**', 'src/legacy/keep/**']
+    const expected = [
+      'src/Upper.JS',
+      'src/[a].js',
+      'src/a.js',
+      'src/legacy/keep/k.js',
+      'src/lib/deep/most.js',
+      'src/lib/util.js',
+      'src/q?.js',
+      'src/x.js/inner.md'
+    ]
+    expect(await tasksFromGlobs(patterns, repo)).toEqual(expected)
+    expect(await tasksFromGlobs(patterns, plain)).toEqual(expected)
+    expect(await tasksFromGlobs(['src/**/*.js', '!src/**'], repo)).toEqual([])
+    expect(await tasksFromGlobs(['!src/**', 'src/lib/*.js'], repo)).toEqual(['src/lib/util.js'])
+  })
+
+  it('a pattern naming a directory stands for everything below it, even `**/*.js` for a dir x.js', async () => {
+    for (const root of [repo, plain]) {
+      expect(await tasksFromGlobs(['src/lib'], root)).toEqual([
+        'src/lib/deep/most.js',
+        'src/lib/util.js'
+      ])
+      expect(await tasksFromGlobs(['src/lib', '!src/lib/'], root)).toEqual([])
+      // @actions/glob adds `<pattern>/**` to every pattern that does not end in `**`.
+      expect(await tasksFromGlobs(['src/*.js'], root)).toEqual([
+        'src/[a].js',
+        'src/a.js',
+        'src/q?.js',
+        'src/x.js/inner.md'
+      ])
+    }
+  })
+
+  it('glob characters in names: a class, an escape by brackets, case-sensitive', async () => {
+    for (const root of [repo, plain]) {
+      expect(await tasksFromGlobs(['src/[a].js'], root)).toEqual(['src/a.js'])
+      expect(await tasksFromGlobs(['src/[[]a].js'], root)).toEqual(['src/[a].js'])
+      expect(await tasksFromGlobs(['src/q[?].js'], root)).toEqual(['src/q?.js'])
+      // `?` is one character: `src/x.js` is a directory, so what is below it.
+      expect(await tasksFromGlobs(['src/?.js'], root)).toEqual(['src/a.js', 'src/x.js/inner.md'])
+      expect(await tasksFromGlobs(['SRC/**', 'src/*.JS'], root)).toEqual(['src/Upper.JS'])
+    }
+  })
+
+  it("counts what lies beyond git's list: in an ignored directory, under .git/, outside root", async () => {
+    const ignored = await captureStdout(() => tasksFromGlobs(['dist/deep/**'], repo))
+    expect(ignored.value).toEqual([])
+    expect(ignored.out).toContain('2 paths matched, 0 tasks (left out: 2 ignored by git,')
+    const gitDir = await captureStdout(() => tasksFromGlobs(['.git/HEAD', 'src/a.js'], repo))
+    expect(gitDir.value).toEqual(['src/a.js'])
+    expect(gitDir.out).toContain('0 behind a symlinked directory, 1 under .git/, 0 outside')
+    const far = await captureStdout(() => tasksFromGlobs([path.join(outside, '**/*.js')], repo))
+    expect(far.value).toEqual([])
+    expect(far.out).toContain('0 under .git/, 2 outside the working directory')
+  })
+
+  it('leaves out a nested repository, a submodule and a tracked file deleted from the work tree', async () => {
+    expect(await tasksFromGlobs(['**/*.js'], repo)).toEqual([
+      'src/[a].js',
+      'src/a.js',
+      'src/legacy/keep/k.js',
+      'src/legacy/old.js',
+      'src/lib/deep/most.js',
+      'src/lib/util.js',
+      'src/q?.js',
+      'src/x.js/inner.md'
+    ])
+    expect(await tasksFromGlobs(['nested/**', 'sub/**'], repo)).toEqual([])
+    const gone = await captureStdout(() => tasksFromGlobs(['gone.js'], repo))
+    expect(gone.value).toEqual([])
+    expect(gone.out).toContain('0 paths matched, 0 tasks')
+  })
+
+  it('a root reached through a symlink gives the tasks of its target', async () => {
+    const link = path.join(tempDir(), 'checkout')
+    symlinkSync(repo, link)
+    expect(await tasksFromGlobs(['**'], link)).toEqual(await tasksFromGlobs(['**'], repo))
+    expect(await tasksFromGlobs(['src/lib/**'], link)).toEqual([
+      'src/lib/deep/most.js',
+      'src/lib/util.js'
+    ])
+  })
+})
+
 function hash(text: string): number {
   let h = 0
   for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0

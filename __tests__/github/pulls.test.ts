@@ -13,12 +13,18 @@ import {
   listReviewComments,
   listReviews,
   findStickyComment,
+  stickyJob,
   upsertStickyComment,
   withTrailerMarker
 } from '../../src/github/pulls.js'
 import { getCollaboratorPermission, requireWritePermission } from '../../src/github/permissions.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../../src/review/diff.js'
-import { readReviewedSha, trailerMarkers } from '../../src/review/findings.js'
+import {
+  SUMMARY_MARKER,
+  readReviewedSha,
+  summaryMarker,
+  trailerMarkers
+} from '../../src/review/findings.js'
 import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
 import { timestamp } from '../harness/github/state.js'
 import { MIXED_DIFF, OWNER, REPO, addedFile, calls, client, expectClean, repo } from './setup.js'
@@ -470,6 +476,70 @@ describe('upsertStickyComment', () => {
       author: 'GitHub-Actions[bot]'
     })
     expect(again).toMatchObject({ id: created.id, operation: 'updated' })
+  })
+})
+
+describe('sticky comments per job', () => {
+  const ME = 'github-actions[bot]'
+  const jobA = summaryMarker('.github/workflows/review.yml/review')
+  const jobB = summaryMarker('.github/workflows/nightly.yml/review')
+
+  it('names the job from the runner’s environment: the workflow file, else its name', () => {
+    expect(
+      stickyJob({
+        GITHUB_JOB: 'review',
+        GITHUB_WORKFLOW: 'Tandem review',
+        GITHUB_WORKFLOW_REF: 'acme/widgets/.github/workflows/review.yml@refs/pull/7/merge'
+      })
+    ).toBe('.github/workflows/review.yml/review')
+    // The same job on another ref (a comment runs on the default branch) is the same job.
+    expect(
+      stickyJob({
+        GITHUB_JOB: 'review',
+        GITHUB_WORKFLOW_REF: 'acme/widgets/.github/workflows/review.yml@refs/heads/main'
+      })
+    ).toBe('.github/workflows/review.yml/review')
+    expect(stickyJob({ GITHUB_JOB: 'review', GITHUB_WORKFLOW: 'Tandem review' })).toBe(
+      'Tandem review/review'
+    )
+    expect(stickyJob({})).toBeUndefined()
+  })
+
+  it('keeps one summary per job: two workflows never edit each other’s', async () => {
+    const number = seedPull()
+    const mine = { author: ME, legacy: [SUMMARY_MARKER] }
+    const a = await upsertStickyComment(gh, repo, number, jobA, `A 1\n${jobA}`, mine)
+    const b = await upsertStickyComment(gh, repo, number, jobB, `B 1\n${jobB}`, mine)
+    expect([a.operation, b.operation]).toEqual(['created', 'created'])
+    const a2 = await upsertStickyComment(gh, repo, number, jobA, `A 2\n${jobA}`, mine)
+    expect(a2).toMatchObject({ id: a.id, operation: 'updated' })
+    expect(fake.issueComments(OWNER, REPO, number).map(c => c.body)).toEqual([
+      `A 2\n${jobA}`,
+      `B 1\n${jobB}`
+    ])
+  })
+
+  it('takes over a summary from before markers named their job, once', async () => {
+    const number = seedPull()
+    const old = await gh.rest.issues.createComment({
+      owner: OWNER,
+      repo: REPO,
+      issue_number: number,
+      body: `old summary\n${SUMMARY_MARKER}\n<!-- tandem:reviewed sha=${'a'.repeat(40)} -->`
+    })
+    const listed = await listIssueComments(gh, repo, number)
+    expect(findStickyComment(listed, jobA, ME)).toBeUndefined()
+    expect(findStickyComment(listed, jobA, ME, [SUMMARY_MARKER])?.id).toBe(old.data.id)
+    const mine = { author: ME, legacy: [SUMMARY_MARKER] }
+    const a = await upsertStickyComment(gh, repo, number, jobA, `A\n${jobA}`, mine)
+    expect(a).toMatchObject({ id: old.data.id, operation: 'updated' })
+    // Now job A's: another job makes its own rather than taking A's.
+    const b = await upsertStickyComment(gh, repo, number, jobB, `B\n${jobB}`, mine)
+    expect(b.operation).toBe('created')
+    expect(fake.issueComments(OWNER, REPO, number).map(c => trailerMarkers(c.body))).toEqual([
+      [jobA],
+      [jobB]
+    ])
   })
 })
 

@@ -5,6 +5,7 @@ import {
   REVIEW_MARKER,
   REVIEW_SCHEMA,
   SUMMARY_MARKER,
+  summaryMarker,
   atOrAbove,
   findingMarker,
   fingerprint,
@@ -210,6 +211,21 @@ describe('markers', () => {
     expect(SUMMARY_MARKER).toBe('<!-- tandem:summary -->')
     expect(findingMarker('0123abcd0123abcd')).toBe('<!-- tandem:finding fp=0123abcd0123abcd -->')
     expect(reviewedMarker('abc1234')).toBe('<!-- tandem:reviewed sha=abc1234 -->')
+  })
+
+  it('names the job in the summary marker, so no two workflows share one summary', () => {
+    expect(summaryMarker(undefined)).toBe(SUMMARY_MARKER)
+    expect(summaryMarker('.github/workflows/review.yml/review')).toBe(
+      '<!-- tandem:summary job=.github/workflows/review.yml/review -->'
+    )
+    // A workflow's name may hold anything: it can neither end the marker nor read as another.
+    const odd = summaryMarker('Review --> <b>now</b> café/review')
+    expect(odd).toBe(
+      '<!-- tandem:summary job=Review%20--%3E%20%3Cb%3Enow%3C/b%3E%20caf%C3%A9/review -->'
+    )
+    expect(trailerMarkers(`x\n${odd}\n`)).toEqual([odd])
+    expect(summaryMarker('CI review/review')).not.toBe(summaryMarker('CI-review/review'))
+    expect(hasTrailerMarker(`x\n${summaryMarker('a/b')}`, SUMMARY_MARKER)).toBe(false)
   })
 
   it('reads back the fingerprint markers of the trailer, in order', () => {

@@ -128,6 +128,13 @@ describe('renderSummaryComment', () => {
     expect(readReviewedSha(body)).toBe(HEAD)
   })
 
+  it('carries the marker of the job that owns it', () => {
+    const marker = '<!-- tandem:summary job=.github/workflows/review.yml/review -->'
+    const body = renderSummaryComment({ ...summaryInput(), marker })
+    expect(trailerMarkers(body)[0]).toBe(marker)
+    expect(trailerMarkers(body)).not.toContain(SUMMARY_MARKER)
+  })
+
   it('counts findings by severity, most severe first', () => {
     const body = renderSummaryComment(summaryInput())
     expect(body).toContain(

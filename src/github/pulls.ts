@@ -432,9 +432,37 @@ export interface StickyResult {
 export function findStickyComment(
   comments: IssueComment[],
   marker: string,
-  author: string
+  author: string,
+  /**
+   * Markers an earlier version gave the same comment (the plain summary marker before markers
+   * named their job): found only when no comment has `marker`, and then taken over.
+   */
+  legacy: readonly string[] = []
 ): IssueComment | undefined {
-  return comments.find(c => isStickyOf(c, marker, author))
+  return (
+    comments.find(c => isStickyOf(c, marker, author)) ??
+    comments.find(c => legacy.some(old => isStickyOf(c, old, author)))
+  )
+}
+
+/**
+ * The job a sticky comment belongs to, from the runner's environment: `<workflow file>/<job id>`
+ * (`.github/workflows/review.yml/review`), the workflow's name where its file is not known;
+ * undefined outside Actions. The file rather than the name, since two workflows may share a
+ * name; the ref is left out, since the same job runs on many refs (a PR's merge ref, the
+ * default branch for a comment) and must find its summary on each.
+ */
+export function stickyJob(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const job = env.GITHUB_JOB?.trim()
+  if (!job) return undefined
+  // `owner/repo/.github/workflows/review.yml@refs/heads/main`
+  const file = (env.GITHUB_WORKFLOW_REF?.trim() ?? '')
+    .replace(/@.*$/s, '')
+    .split('/')
+    .slice(2)
+    .join('/')
+  const workflow = file || env.GITHUB_WORKFLOW?.trim()
+  return workflow ? `${workflow}/${job}` : job
 }
 
 function isStickyOf(comment: IssueComment, marker: string, author: string): boolean {
@@ -454,7 +482,8 @@ export function withTrailerMarker(body: string, marker: string): string {
  * `author`, Tandem's own login (tandemLogin): a comment by anyone else that carries the marker
  * is neither overwritten nor taken for the summary. The marker goes into the body's trailer,
  * where findStickyComment looks for it. `existing` skips the listing when the caller has just
- * read the comments (it is used only if it passes the same test).
+ * read the comments (it is used only if it passes the same test). A comment found by a `legacy`
+ * marker is rewritten with `marker`: it becomes this job's.
  */
 export async function upsertStickyComment(
   gh: GitHub,
@@ -462,16 +491,17 @@ export async function upsertStickyComment(
   number: number,
   marker: string,
   body: string,
-  options: { author: string; existing?: IssueComment | null }
+  options: { author: string; existing?: IssueComment | null; legacy?: readonly string[] }
 ): Promise<StickyResult> {
   const { author } = options
+  const legacy = options.legacy ?? []
   const text = fitBody(withTrailerMarker(body, marker))
   const existing =
     options.existing !== undefined
-      ? options.existing !== null && isStickyOf(options.existing, marker, author)
-        ? options.existing
+      ? options.existing !== null
+        ? findStickyComment([options.existing], marker, author, legacy)
         : undefined
-      : findStickyComment(await listIssueComments(gh, repo, number), marker, author)
+      : findStickyComment(await listIssueComments(gh, repo, number), marker, author, legacy)
   if (existing === undefined) {
     try {
       return await createComment(gh, repo, number, text)

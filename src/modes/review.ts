@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
@@ -20,6 +21,7 @@ import {
   listIssueComments,
   listPullRequestFiles,
   filesToUnifiedDiff,
+  stickyJob,
   upsertStickyComment,
   dismissReview,
   listReviewComments,
@@ -44,6 +46,7 @@ import {
   parseReviewOutput,
   readFingerprints,
   readReviewedSha,
+  summaryMarker,
   type Finding,
   type ReviewOutput,
   type Verdict
@@ -264,10 +267,12 @@ async function readReviewContext(
   // trailer: anyone who can comment (and the model) could otherwise plant a reviewed SHA or
   // fingerprints to hide findings.
   const me = await tandemLogin(gh)
+  // This job's summary; a summary from before markers named their job becomes this job's.
   const summary = findStickyComment(
     await listIssueComments(gh, repo, pr.number),
-    SUMMARY_MARKER,
-    me
+    summaryMarker(stickyJob()),
+    me,
+    [SUMMARY_MARKER]
   )
   let threads: ReviewThread[] = []
   let threadFingerprints: string[]
@@ -384,8 +389,11 @@ async function runReviewer(
   if (inputs.allowedTools) {
     core.warning("'allowed-tools' is not used for the reviewer: it always gets read-only tools")
   }
-  // Not under RUNNER_TEMP, which agents may not read.
-  const checkout = await checkoutAt(agent.cwd, pr.headSha, path.join(tmpdir(), 'tandem-worktrees'))
+  // Not under RUNNER_TEMP, which agents may not read; a folder of this run's own, since a fixed
+  // name in the shared temp dir could be a symlink an earlier agent left there.
+  await mkdir(tmpdir(), { recursive: true })
+  const parent = await mkdtemp(path.join(tmpdir(), 'tandem-review-'))
+  const checkout = await checkoutAt(agent.cwd, pr.headSha, parent)
   let report: Awaited<ReturnType<typeof runAgent>>
   try {
     report = await runAgent(agent, {
@@ -404,6 +412,7 @@ async function runReviewer(
     })
   } finally {
     await checkout.release()
+    await rm(parent, { recursive: true, force: true })
   }
   if (report.conclusion !== 'success') {
     await appendJobSummary(renderSessionSummary(report, 'Tandem · reviewer session'))
@@ -546,12 +555,14 @@ async function publish(
       reviewUrl,
       costUsd: args.costUsd,
       numTurns: args.numTurns,
-      carriedFingerprints: carried
+      carriedFingerprints: carried,
+      marker: summaryMarker(stickyJob())
     })
   )
-  const summary = await upsertStickyComment(gh, repo, pr.number, SUMMARY_MARKER, body, {
+  const summary = await upsertStickyComment(gh, repo, pr.number, summaryMarker(stickyJob()), body, {
     author: await tandemLogin(gh),
-    existing: args.context.summary ?? null
+    existing: args.context.summary ?? null,
+    legacy: [SUMMARY_MARKER]
   })
   if (args.verdict !== 'request_changes') await dismissStaleChangeRequests(gh, repo, pr)
   core.info(`Summary comment ${summary.id}: ${summary.operation}`)

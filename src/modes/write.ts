@@ -1,6 +1,4 @@
 import * as core from '@actions/core'
-import { lstatSync, openSync, readSync, closeSync } from 'node:fs'
-import path from 'node:path'
 import {
   prepareAgent,
   runAgent,
@@ -12,30 +10,9 @@ import { appendJobSummary } from '../github/emit.js'
 import type { SessionReport } from '../agent/report.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
-import {
-  addLabels,
-  createPullRequest,
-  findOpenPullRequestByHead,
-  getDefaultBranch,
-  samePullRequestBody,
-  updatePullRequest,
-  type OpenPullRequest
-} from '../github/pulls.js'
-import { containsSecret, redactorFor, runSecrets } from '../github/redact.js'
-import {
-  checkoutBranchHere,
-  commitAll,
-  entryPaths,
-  fetchRemoteBranch,
-  pushBranch,
-  remoteBranchSha,
-  resetSoft,
-  statusEntries,
-  treeOf,
-  type GitIdentity
-} from '../git/branch.js'
-import { branchForPrompt, invalidBranchName } from '../git/branch-name.js'
-import { git, hasCommit } from '../git/git.js'
+import { redactorFor, runSecrets } from '../github/redact.js'
+import { entryPaths, statusEntries } from '../git/branch.js'
+import { branchForPrompt } from '../git/branch-name.js'
 import { workflowChanges } from '../git/workflow-paths.js'
 import { type Inputs } from '../inputs.js'
 import {
@@ -53,13 +30,23 @@ import {
 } from '../write/report.js'
 import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { botSender, readEvent } from '../github/event.js'
+import { WRITER_TOOLS } from '../agent/tools.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { reviewPullRequest, type ReviewRound } from './review.js'
+import {
+  adoptReviewOutcome,
+  checkBranchName,
+  commitAndPush,
+  filesHoldingSecrets,
+  resolveBranch,
+  upsertPullRequest,
+  type PullRequestOperation
+} from './steps/branch-pr.js'
 
-/** The writer's tools when `allowed-tools` is empty: files only, no shell. */
-export const WRITER_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep']
+// Re-exported for the modes that still import it from here.
+export { WRITER_TOOLS }
 
-export type PullRequestOperation = 'created' | 'updated' | 'none'
+export type { PullRequestOperation }
 
 /** Everything one write produced; `pair` reads it to go on with the pull request. */
 export interface WriteResult {
@@ -107,32 +94,9 @@ export async function writeChanges(
     throw new Error("Inputs 'prompt' and 'prompt-file' are both empty: write mode needs the task")
   }
   const branch = inputs.branch ?? branchForPrompt(prompt)
-  const bad = invalidBranchName(branch)
-  if (bad) {
-    throw new Error(
-      `Input 'branch' has value ${JSON.stringify(branch)}: expected a git branch name (${bad})`
-    )
-  }
+  checkBranchName(branch)
   const { base, topLevel } = await core.group('Preparing the branch', async () => {
-    const top = await git(cwd, ['rev-parse', '--show-toplevel'], { allowFailure: true })
-    if (top.exitCode !== 0) {
-      throw new Error(
-        `working-directory ${cwd} is not a git checkout: write mode commits and pushes from one ` +
-          '(run actions/checkout first)'
-      )
-    }
-    const defaultBranch = await getDefaultBranch(gh, repo)
-    const base = inputs.base ?? defaultBranch
-    // The branch is force-pushed: it must never be one people build on.
-    for (const protectedBranch of new Set([base, defaultBranch])) {
-      if (branch === protectedBranch) {
-        throw new Error(
-          `Input 'branch' has value ${JSON.stringify(branch)}: expected a branch other than the ` +
-            `base and the default branch (${protectedBranch}), since Tandem force-pushes it`
-        )
-      }
-    }
-    core.info(`Branch ${branch} → base ${base}`)
+    const settled = await resolveBranch(gh, repo, { cwd, branch, base: inputs.base, mode: 'write' })
     const before = entryPaths(await statusEntries(cwd))
     if (before.length > 0) {
       core.warning(
@@ -140,7 +104,7 @@ export async function writeChanges(
           `(${before.slice(0, 5).join(', ')}${before.length > 5 ? ', …' : ''}); they are part of the commit.`
       )
     }
-    return { base, topLevel: top.stdout.trim() }
+    return settled
   })
 
   const secrets = runSecrets(inputs)
@@ -214,15 +178,17 @@ export async function writeChanges(
       )
     }
 
-    await core.group(`Committing and pushing ${branch}`, () =>
-      commitAndPush(
-        cwd,
-        facts,
-        redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)),
-        inputs.commitAuthor,
-        inputs.githubToken
-      )
+    const pushed = await core.group(`Committing and pushing ${branch}`, () =>
+      commitAndPush(cwd, {
+        branch,
+        message: redact(inputs.commitMessage ?? commitMessage(facts.report, prompt)),
+        author: inputs.commitAuthor,
+        token: inputs.githubToken,
+        owner: 'write mode'
+      })
     )
+    facts.commitSha = pushed.commitSha
+    facts.pushed = pushed.pushed
 
     const title = redact(inputs.prTitle ?? pullRequestTitle(facts.report, prompt))
     const body = redact(
@@ -247,7 +213,7 @@ export async function writeChanges(
         // cost, turns and wording differ on every run and would edit the PR for nothing —
         // unless the check's outcome changed, which the PR must show.
         refreshText: facts.pushed,
-        mustShow: renderVerify(facts.verify).split('\n', 1)[0] || undefined
+        mustShow: [renderVerify(facts.verify).split('\n', 1)[0] ?? ''].filter(line => line !== '')
       })
     )
     core.info(`Pull request #${facts.pr.number}: ${facts.pr.operation} (${facts.pr.url})`)
@@ -268,24 +234,10 @@ export async function writeChanges(
     )
     result.review = review
     result.costUsd += review.costUsd
-    const { outputs } = review.outcome
-    for (const name of REVIEW_OUTPUTS) {
-      if (outputs[name] !== undefined) result.outcome.outputs[name] = outputs[name]
-    }
-    if (review.outcome.failure) result.outcome.failure = review.outcome.failure
+    adoptReviewOutcome(result.outcome, review.outcome)
   }
   return result
 }
-
-// The review's own outputs; the session outputs stay the writer's.
-const REVIEW_OUTPUTS = [
-  'review-id',
-  'verdict',
-  'findings',
-  'findings-count',
-  'inline-comments',
-  'summary-comment-id'
-]
 
 interface WriteFacts {
   branch: string
@@ -342,152 +294,4 @@ async function finishWrite(
     pr: facts.pr,
     costUsd: session.costUsd
   }
-}
-
-/**
- * Commits the working tree on `branch` and pushes it, unless the remote branch already holds
- * exactly this tree: then nothing is pushed and the checkout takes the remote commit as HEAD,
- * so an identical re-run neither rewrites history nor triggers anything.
- */
-async function commitAndPush(
-  cwd: string,
-  facts: WriteFacts,
-  message: string,
-  author: GitIdentity | undefined,
-  /** For a checkout that stored no credentials (persist-credentials: false). */
-  token: string | undefined
-): Promise<void> {
-  await checkoutBranchHere(cwd, facts.branch)
-  const sha = await commitAll(cwd, { message: withWriteTrailer(message, facts.branch), author })
-  if (!sha) throw new Error('git found nothing to commit although the working tree had changes')
-  const remote = await remoteBranchSha(cwd, facts.branch, token)
-  if (
-    remote !== undefined &&
-    ((await hasCommit(cwd, remote)) || (await fetchRemoteBranch(cwd, facts.branch, token)))
-  ) {
-    const [ours, theirs] = [await treeOf(cwd, sha), await treeOf(cwd, remote)]
-    if (ours !== undefined && ours === theirs) {
-      await resetSoft(cwd, remote)
-      facts.commitSha = remote
-      core.info(`origin/${facts.branch} already holds this tree at ${remote}: nothing to push`)
-      return
-    }
-    // The branch is Tandem's to replace only while its tip is write mode's own commit: fixes
-    // pushed since (by address mode or a person) must never be force-pushed away.
-    if (!hasWriteTrailer(await commitMessageOf(cwd, remote), facts.branch)) {
-      throw new Error(
-        `origin/${facts.branch} has commits that write mode did not make (its tip ${remote}): ` +
-          'not overwriting them. Use address mode to build on that pull request, or another branch.'
-      )
-    }
-  }
-  // The lease: replace the branch only if it is still where we just saw it (or still absent).
-  try {
-    await pushBranch(cwd, facts.branch, { force: true, expectedRemoteSha: remote, token })
-  } catch (error) {
-    const message = (error as Error).message
-    // GitHub's words when a token without the `workflows` permission pushes a workflow file.
-    if (/refusing to allow .* to create or update workflow/i.test(message)) {
-      throw new Error(
-        `${message}\nThe token cannot push workflow changes: GITHUB_TOKEN never can. Pass a GitHub ` +
-          "App token or a PAT with the workflows permission as github-token, or don't allow " +
-          'workflow changes.'
-      )
-    }
-    throw error
-  }
-  facts.commitSha = sha
-  facts.pushed = true
-  core.info(`Pushed ${sha} to ${facts.branch}${remote ? ` (was ${remote})` : ''}`)
-}
-
-const WRITE_TRAILER = 'Tandem-Write:'
-
-function withWriteTrailer(message: string, branch: string): string {
-  return `${message.trimEnd()}\n\n${WRITE_TRAILER} ${branch}\n`
-}
-
-function hasWriteTrailer(message: string, branch: string): boolean {
-  return message.split('\n').some(line => line.trim() === `${WRITE_TRAILER} ${branch}`)
-}
-
-async function commitMessageOf(cwd: string, sha: string): Promise<string> {
-  return (await git(cwd, ['log', '-1', '--format=%B', sha], { allowFailure: true })).stdout
-}
-
-async function upsertPullRequest(
-  gh: GitHub,
-  repo: Repo,
-  want: {
-    branch: string
-    base: string
-    title: string
-    body: string
-    labels: string[]
-    draft: boolean
-    refreshText: boolean
-    mustShow?: string
-  }
-): Promise<NonNullable<WriteResult['pr']>> {
-  const existing = await findOpenPullRequestByHead(gh, repo, want.branch)
-  let pr: OpenPullRequest
-  let operation: PullRequestOperation
-  if (existing === undefined) {
-    pr = await createPullRequest(gh, repo, {
-      head: want.branch,
-      base: want.base,
-      title: want.title,
-      body: want.body,
-      draft: want.draft
-    })
-    operation = 'created'
-  } else {
-    pr = existing
-    const changes: { title?: string; body?: string; base?: string } = {}
-    const refresh =
-      want.refreshText || (want.mustShow !== undefined && !existing.body.includes(want.mustShow))
-    if (refresh && existing.title !== want.title) changes.title = want.title
-    if (refresh && !samePullRequestBody(existing.body, want.body)) changes.body = want.body
-    if (existing.baseRef !== want.base) changes.base = want.base
-    operation = 'none'
-    if (Object.keys(changes).length > 0) {
-      pr = await updatePullRequest(gh, repo, existing.number, changes)
-      operation = 'updated'
-    }
-  }
-  const have = new Set(pr.labels.map(label => label.toLowerCase()))
-  const missing = want.labels.filter(label => !have.has(label.toLowerCase()))
-  if (missing.length > 0) {
-    await addLabels(gh, repo, pr.number, missing)
-    if (operation === 'none') operation = 'updated'
-  }
-  return { number: pr.number, url: pr.htmlUrl, operation, headSha: pr.headSha }
-}
-
-const MAX_SCANNED_BYTES = 10 * 1024 * 1024
-
-/** Changed files (regular files, up to 10 MB each) that hold a credential of this run. */
-function filesHoldingSecrets(root: string, files: string[], secrets: string[]): string[] {
-  if (!secrets.some(secret => secret.trim() !== '')) return []
-  const leaking: string[] = []
-  for (const file of files) {
-    const full = path.join(root, file)
-    let size: number
-    try {
-      const stat = lstatSync(full)
-      if (!stat.isFile()) continue
-      size = Math.min(stat.size, MAX_SCANNED_BYTES)
-    } catch {
-      continue // deleted
-    }
-    const buffer = Buffer.alloc(size)
-    const fd = openSync(full, 'r')
-    try {
-      readSync(fd, buffer, 0, size, 0)
-    } finally {
-      closeSync(fd)
-    }
-    if (containsSecret(buffer.toString('utf8'), secrets)) leaking.push(file)
-  }
-  return leaking
 }

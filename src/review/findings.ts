@@ -131,7 +131,27 @@ export function fingerprint(finding: Pick<Finding, 'path' | 'title' | 'side'>): 
     .slice(0, 16)
 }
 
+/** The sticky summary's marker outside Actions, and in summaries Tandem wrote before 0.3. */
 export const SUMMARY_MARKER = '<!-- tandem:summary -->'
+
+/**
+ * The sticky summary's marker for the job that owns it, `<!-- tandem:summary job=W/J -->` (see
+ * stickyJob): two workflows, or two jobs of one, that review the same pull request each keep a
+ * summary of their own instead of overwriting one. Without a job, the plain SUMMARY_MARKER.
+ */
+export function summaryMarker(job: string | undefined): string {
+  return job ? `<!-- tandem:summary job=${markerValue(job)} -->` : SUMMARY_MARKER
+}
+
+// Letters, digits and `._/-` as they are; anything else (spaces, `>`, quotes) percent-encoded,
+// so a workflow's name can neither end the marker nor make two jobs' markers alike.
+function markerValue(text: string): string {
+  return text.replace(/[^A-Za-z0-9._/-]/gu, c =>
+    [...Buffer.from(c, 'utf8')]
+      .map(b => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join('')
+  )
+}
 
 /** Ends every review body, so a `pull_request_review` event can tell Tandem's reviews apart. */
 export const REVIEW_MARKER = '<!-- tandem:review -->'

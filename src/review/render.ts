@@ -27,6 +27,8 @@ export interface SummaryInput {
   notice?: string
   /** Fingerprints listed by earlier runs, kept (hidden) so a finding that returns is known. */
   carriedFingerprints?: string[]
+  /** The sticky marker of the job that owns the summary (summaryMarker); default the plain one. */
+  marker?: string
 }
 
 const VERDICT_TEXT: Record<Verdict, string> = {
@@ -118,7 +120,7 @@ export function renderSummaryComment(input: SummaryInput): string {
       ` · ${input.numTurns} turns · $${input.costUsd.toFixed(4)}</sub>`,
     '',
     // The trailer: the only place markers are read back from (trailerMarkers).
-    SUMMARY_MARKER,
+    input.marker ?? SUMMARY_MARKER,
     reviewedMarker(input.headSha),
     ...[
       ...new Set([
