@@ -176,11 +176,13 @@ describe('withCredentialsHidden with actions/checkout v6', () => {
         throw new Error('boom')
       },
       () => writeFileSync(credentials, 'planted by the agent\n', { mode: 0o666 }),
-      () => symlinkSync('/etc/passwd', credentials),
+      () => symlinkSync(victim, credentials),
       () => mkdirSync(credentials),
       () => rmSync(runnerTemp, { recursive: true, force: true })
     ]
-    const passwd = existsSync('/etc/passwd') ? readFileSync('/etc/passwd') : undefined
+    // Not /etc/passwd: other tests add and remove users there while this one runs.
+    const victim = path.join(root, 'victim-file')
+    writeFileSync(victim, 'root:x:0:0::/root:/bin/sh\n')
     for (const during of cases) {
       await withCredentialsHidden(ws, async () => during()).catch(error => {
         expect(String(error)).toContain('boom')
@@ -190,7 +192,7 @@ describe('withCredentialsHidden with actions/checkout v6', () => {
       expect(statSync(credentials).mode & 0o7777).toBe(0o644)
       expect(list()).toEqual(config)
     }
-    if (passwd) expect(readFileSync('/etc/passwd')).toEqual(passwd)
+    expect(readFileSync(victim, 'utf8')).toBe('root:x:0:0::/root:/bin/sh\n')
   })
 
   it('resolves relative and ~/ include paths as git does', async () => {
