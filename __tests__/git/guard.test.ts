@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   chmodSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -80,7 +79,9 @@ describe('guardConfig', () => {
   it('restores every kind of change and names each changed path', async () => {
     const watched = await guardedPaths(ws, extras())
     const before = state(watched)
-    const passwd = existsSync('/etc/passwd') ? readFileSync('/etc/passwd') : undefined
+    // Not /etc/passwd: other tests add and remove users there while this one runs.
+    const victim = path.join(path.dirname(ws), 'victim-file')
+    writeFileSync(victim, 'root:x:0:0::/root:/bin/sh\n')
     const guard = await guardConfig(ws, extras())
 
     const hooks = path.join(dotGit, 'hooks')
@@ -90,7 +91,7 @@ describe('guardConfig', () => {
     chmodSync(path.join(hooks, 'pre-push.sample'), 0o777)
     writeFileSync(path.join(hooks, 'pre-rebase.sample'), 'rewritten\n')
     unlinkSync(path.join(hooks, 'update.sample'))
-    symlinkSync('/etc/passwd', path.join(hooks, 'post-checkout'))
+    symlinkSync(victim, path.join(hooks, 'post-checkout'))
     mkdirSync(path.join(hooks, 'sub'))
     writeFileSync(path.join(hooks, 'sub', 'x'), 'x')
     writeFileSync(path.join(dotGit, 'info', 'attributes'), '* filter=evil\n')
@@ -100,7 +101,7 @@ describe('guardConfig', () => {
 
     const changes = await guard.restore()
     expect(state(watched)).toEqual(before)
-    if (passwd) expect(readFileSync('/etc/passwd')).toEqual(passwd)
+    expect(readFileSync(victim, 'utf8')).toBe('root:x:0:0::/root:/bin/sh\n')
     expect(changes).toEqual(
       [
         { path: path.join(dotGit, 'config'), kind: 'changed' },
