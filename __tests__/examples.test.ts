@@ -16,12 +16,13 @@ const workflows = [
 ].filter(file => file.endsWith('.yml'))
 
 describe('example workflows', () => {
-  it('there are examples for review on push, the lint sweep and /tandem fix', () => {
+  it('there are examples for review on push, the lint sweep, /tandem fix and fan-out', () => {
     expect(workflows).toEqual(
       expect.arrayContaining([
         'examples/review-on-push.yml',
         'examples/lint-sweep.yml',
-        'examples/tandem-fix.yml'
+        'examples/tandem-fix.yml',
+        'examples/fan-out-migration.yml'
       ])
     )
   })
