@@ -75,11 +75,16 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  // Whatever a test did, the token never reached the model server.
-  for (const used of apis) expectNoLeak(used.requests)
-  for (const used of apis.splice(0)) await used.close()
-  await gh.close()
-  tmp.cleanup()
+  try {
+    // Whatever a test did, the token never reached the model server.
+    for (const used of apis) expectNoLeak(used.requests)
+    // Every request any test made was valid against GitHub's OpenAPI description.
+    gh.assertClean()
+  } finally {
+    for (const used of apis.splice(0)) await used.close()
+    await gh.close()
+    tmp.cleanup()
+  }
 })
 
 function seedPullRequest(number: number, over: { headRepoFullName?: string } = {}): void {

@@ -57,10 +57,15 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await api.close()
-  await artifacts.close()
-  await gh.close()
-  tmp.cleanup()
+  try {
+    // Every request any test made was valid against GitHub's OpenAPI description.
+    gh.assertClean()
+  } finally {
+    await api.close()
+    await artifacts.close()
+    await gh.close()
+    tmp.cleanup()
+  }
 })
 
 /** What a shard writes: a patch per task that changed something, made from the base commit. */
@@ -297,6 +302,7 @@ describe('collect mode through dist/index.js', () => {
 
     // "Re-run jobs": collect again as a new job of attempt 2, on the same artifacts.
     freshCheckout()
+    gh.assertClean() // the first run's requests, before the log is cleared
     gh.clearLog()
     const again = await collect({
       job: 'collect-2',

@@ -68,6 +68,8 @@ afterEach(async () => {
   try {
     // Whatever a test did, no credential reached the model server (the key only as x-api-key).
     for (const server of used) expectNothingSentToModel(server.requests)
+    // Every request any test made was valid against GitHub's OpenAPI description.
+    gh.assertClean()
   } finally {
     for (const server of used) await server.close()
     await gh.close()

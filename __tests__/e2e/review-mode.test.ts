@@ -481,7 +481,8 @@ describe('review mode through dist/index.js', () => {
     expect(run.log).toContain(
       '::warning title=[critical] eval of user input,file=src/calc.ts,line=5'
     )
-    gh.clearLog()
+    // The refused POSTs were valid requests: GitHub's 422 is its answer, not our mistake.
+    gh.assertClean()
   })
 
   it('skips events sent by bots', async () => {

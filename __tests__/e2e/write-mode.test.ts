@@ -54,6 +54,8 @@ afterEach(async () => {
   try {
     // Whatever a test did, the GitHub token never reached the model server.
     for (const server of used) expectNoLeak(server.requests)
+    // Every request any test made was valid against GitHub's OpenAPI description.
+    gh.assertClean()
   } finally {
     for (const server of used) await server.close()
     api = undefined
@@ -210,6 +212,7 @@ describe('write mode through dist/index.js', () => {
 
     // A new job with the same prompt and the same result: nothing is pushed, nothing written.
     freshCheckout()
+    gh.assertClean() // the first run's requests, before the log is cleared
     gh.clearLog()
     const again = await write({})
     expectOk(again)
@@ -230,6 +233,7 @@ describe('write mode through dist/index.js', () => {
 
     // A different result replaces the branch (with a lease) and updates the same pull request.
     freshCheckout()
+    gh.assertClean() // the first run's requests, before the log is cleared
     gh.clearLog()
     const changed = await write({
       replies: writerReplies({ greet: 'see you', report: { ...REPORT, summary: 'Say see you' } })
@@ -513,6 +517,7 @@ describe('write mode through dist/index.js', () => {
     expect(remoteSha(run.outputs.branch!)).toBe(run.outputs['commit-sha'])
     gh.state.repo(OWNER, REPO)!.actionsCanCreateAndApprovePullRequests = true
     freshCheckout()
+    gh.assertClean() // the first run's requests, before the log is cleared
     gh.clearLog()
     const again = await write({ inputs: { labels: 'tandem, bot', draft: 'true' } })
     expectOk(again)

@@ -28,6 +28,11 @@ export interface RunActionOptions {
   env?: Record<string, string>
   /** Kill the action after this long; default 60 s. */
   timeoutMs?: number
+  /**
+   * The `claude-path` input; default the pinned binary from node_modules. `null` leaves the
+   * input out, so the action finds the CLI itself (PATH, tool cache, npm install).
+   */
+  claudePath?: string | null
 }
 
 /** Spawns the bundled action the way the runner does: INPUT_* variables and command files. */
@@ -48,7 +53,9 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_ACTIONS: 'true',
     // GitHub back-offs and the 1 s spacing between writes take milliseconds in tests.
     TANDEM_RETRY_AFTER_CAP_MS: '5',
-    'INPUT_CLAUDE-PATH': claudeBinary(),
+    ...(options.claudePath === null
+      ? {}
+      : { 'INPUT_CLAUDE-PATH': options.claudePath ?? claudeBinary() }),
     ...options.env
   }
   for (const [name, value] of Object.entries(options.inputs)) {

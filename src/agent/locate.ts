@@ -70,16 +70,27 @@ async function installClaude(version: string): Promise<string> {
     try {
       // --ignore-scripts: the wrapper's postinstall only links the binary, which we resolve
       // ourselves; skipping it also keeps third-party install scripts off the runner.
-      await exec.exec('npm', [
-        'install',
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        '--ignore-scripts',
-        '--prefix',
-        prefix,
-        `@anthropic-ai/claude-code@${version}`
-      ])
+      const installed = await exec.exec(
+        'npm',
+        [
+          'install',
+          '--no-save',
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          '--prefix',
+          prefix,
+          `@anthropic-ai/claude-code@${version}`
+        ],
+        { ignoreReturnCode: true }
+      )
+      if (installed !== 0) {
+        throw new Error(
+          `Could not install @anthropic-ai/claude-code@${version} with npm (exit code ${installed}; ` +
+            "npm's output is above): check input 'claude-version', or set 'claude-path' to an " +
+            'existing claude executable'
+        )
+      }
       const packageDir = path.join(prefix, 'node_modules', ...platformPackage().split('/'))
       const binary = path.join(packageDir, platformBinaryName())
       if (!(await isExecutable(binary))) {
