@@ -10,7 +10,9 @@ const sections: [string, () => Promise<Figure[]>][] = [
   ['action start-up', startupFigures],
   ['review', reviewFigures],
   ['model proxy', proxyFigures],
-  ['fan-out plan', async () => (await import('./fanout-plan.js')).fanoutPlanFigures()]
+  ['fan-out plan', async () => (await import('./fanout-plan.js')).fanoutPlanFigures()],
+  ['fan-out shard', async () => (await import('./fanout-shard.js')).fanoutShardFigures()],
+  ['fan-out collect', async () => (await import('./fanout-collect.js')).fanoutCollectFigures()]
 ]
 
 // The fake GitHub's validation worker is unref'd; without a live handle Node would exit while

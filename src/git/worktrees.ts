@@ -180,16 +180,9 @@ export async function addWorktree(
     worktree.commonDir = await commonDirOf(repo)
     if (await branchExists(repo, branch)) throw new Error(`branch ${branch} exists already`)
     ownBranch.add(worktree)
-    await git(repo, [
-      'worktree',
-      'add',
-      '--quiet',
-      '--no-track',
-      '-b',
-      branch,
-      worktree.dir,
-      baseSha
-    ])
+    await oneAtATime(() =>
+      git(repo, ['worktree', 'add', '--quiet', '--no-track', '-b', branch, worktree.dir, baseSha])
+    )
     worktree.link = await readFile(path.join(worktree.dir, '.git'), 'utf8')
     // `gitdir: <absolute path>`, as `worktree add` writes it.
     worktree.gitDir = /^gitdir: (.+)\n?$/.exec(worktree.link)?.[1] ?? ''
@@ -258,17 +251,28 @@ export async function worktreePatch(
   }
 }
 
+// git's worktree add, remove and prune read and write the other worktrees' entries in
+// .git/worktrees without a lock: one `add` read a sibling's half-written `commondir` and failed
+// (seen about once in six runs of 40 tasks at concurrency 4). Within this process they take turns.
+let worktreeTurn: Promise<unknown> = Promise.resolve()
+
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const mine = worktreeTurn.then(fn, fn)
+  worktreeTurn = mine.catch(() => undefined)
+  return mine
+}
+
 /** Removes the worktree (whatever is in it) and its branch. */
 export async function removeWorktree(worktree: Worktree): Promise<void> {
   const { repo, dir, branch } = worktree
   if (dir !== '') {
-    const removed = await git(repo, ['worktree', 'remove', '--force', '--force', dir], {
-      allowFailure: true
-    })
+    const removed = await oneAtATime(() =>
+      git(repo, ['worktree', 'remove', '--force', '--force', dir], { allowFailure: true })
+    )
     if (removed.exitCode !== 0) {
       // Never added, or its directory is gone: forget it by hand.
       await rm(dir, { recursive: true, force: true })
-      await git(repo, ['worktree', 'prune'], { allowFailure: true })
+      await oneAtATime(() => git(repo, ['worktree', 'prune'], { allowFailure: true }))
     }
   }
   // Only a branch this worktree made: a name that was taken before is someone else's.
