@@ -313,7 +313,7 @@ describe('fan-out: plan → 3 of 4 matrix shards (separate jobs) → collect, th
             // and an ok one takes 2-3 s).
             ...(entry.shard === 2 ? { 'timeout-minutes': '0.15' } : {})
           },
-          { env: { API_TIMEOUT_MS: '120000', TANDEM_KILL_GRACE_MS: '1000' } }
+          { env: { API_TIMEOUT_MS: '120000' } }
         )
       )
     )

@@ -144,7 +144,7 @@ describe('run mode through dist/index.js with the real CLI', () => {
     const run = await runAction({
       ...ctx,
       inputs: { mode: 'run', prompt: 'hi', 'timeout-minutes': '0.04' },
-      env: { API_TIMEOUT_MS: '120000', TANDEM_KILL_GRACE_MS: '1000' }
+      env: { API_TIMEOUT_MS: '120000' }
     })
     expect(run.exitCode).toBe(1)
     expect(run.outputs.conclusion).toBe('timeout')

@@ -35,7 +35,7 @@ export interface SessionRequest extends SessionOptions {
 }
 
 // After SIGTERM the CLI gets this long to write its last lines before SIGKILL.
-const KILL_GRACE_MS = Number(process.env.TANDEM_KILL_GRACE_MS ?? 5000)
+const KILL_GRACE_MS = 5000
 const STDERR_TAIL_BYTES = 16 * 1024
 
 export async function runSession(request: SessionRequest): Promise<SessionReport> {

@@ -59,7 +59,7 @@ export function createGitHub(token: string, options: GitHubOptions = {}): GitHub
   )
     .trim()
     .replace(/\/+$/, '')
-  const cap = options.retryWaitCapMs ?? readCap(process.env.TANDEM_RETRY_AFTER_CAP_MS)
+  const cap = options.retryWaitCapMs ?? retryWaitCap()
   const rateLimitRetries = options.rateLimitRetries ?? 2
   const serverErrorRetries = options.serverErrorRetries ?? 3
 
@@ -172,7 +172,10 @@ export function errorBody(error: unknown): Record<string, unknown> | undefined {
     : undefined
 }
 
-function readCap(raw: string | undefined): number | undefined {
+/** The longest single wait before a retry (TANDEM_RETRY_AFTER_CAP_MS), or undefined: no cap. */
+export function retryWaitCap(
+  raw: string | undefined = process.env.TANDEM_RETRY_AFTER_CAP_MS
+): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined
   const value = Number(raw)
   if (!Number.isFinite(value) || value < 0) {

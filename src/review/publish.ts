@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
-import { httpStatus, type GitHub, type Repo } from '../github/client.js'
+import { httpStatus, retryWaitCap, type GitHub, type Repo } from '../github/client.js'
 import {
   createReview,
   deleteReview,
@@ -197,6 +197,5 @@ export function isReadOnly(error: unknown): boolean {
 }
 
 function retryDelayMs(): number {
-  const cap = Number(process.env.TANDEM_RETRY_AFTER_CAP_MS)
-  return Number.isFinite(cap) && cap >= 0 ? Math.min(cap, 5000) : 5000
+  return Math.min(retryWaitCap() ?? 5000, 5000)
 }
