@@ -795,3 +795,19 @@ describe('session-id', () => {
     }
   )
 })
+
+describe('shard tasks', () => {
+  it.each([['a.js', 'b\n::add-mask::x'], ['a.js', '  '], ['c\r.js']])(
+    'refuses a task that is empty or holds a control character (%j)',
+    (...tasks) => {
+      expect(
+        errorOf({
+          mode: 'shard',
+          'shard-id': '1',
+          prompt: 'Do {task}',
+          tasks: JSON.stringify(tasks)
+        })
+      ).toMatch(/^Input 'tasks' has value .*none empty or holding a control character/)
+    }
+  )
+})

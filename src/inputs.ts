@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { parse as shellParse } from 'shell-quote'
 import { wideningArgument } from './agent/argv.js'
-import { readMatrix, type PlannedMatrix } from './fanout/results.js'
+import { readMatrix, unfitTask, type PlannedMatrix } from './fanout/results.js'
 import { TASK_PLACEHOLDER } from './fanout/shard.js'
 
 export const MODES = [
@@ -514,6 +514,14 @@ function parseShardTasks(raw: string | undefined): string[] {
   }
   if (!Array.isArray(value) || !value.every((t): t is string => typeof t === 'string')) {
     throw invalid('tasks', raw, expected)
+  }
+  const unfit = unfitTask(value)
+  if (unfit !== undefined) {
+    throw invalid(
+      'tasks',
+      raw,
+      `${expected}, none empty or holding a control character (${JSON.stringify(unfit)})`
+    )
   }
   return value
 }

@@ -74,11 +74,25 @@ describe('sessions between the runner and the agent home (which the agent contro
     writeFileSync(planted, '#!/bin/sh\n')
     chmodSync(planted, 0o4755)
     writeFileSync(path.join(home, '.claude', 'projects', dirName, 'notes.txt'), 'x')
-    await exportSessions(home, store)
+    await exportSessions(home, store, cwd, ID)
     const copy = path.join(store, 'projects', dirName, `${ID}.jsonl`)
     expect(statSync(copy).mode & 0o7777).toBe(0o600)
     expect(readFileSync(copy, 'utf8')).toBe('#!/bin/sh\n')
     expect(existsSync(path.join(store, 'projects', dirName, 'notes.txt'))).toBe(false)
+  })
+
+  it('exports only the session that ran, under its own directory: no other id, folder or path', async () => {
+    const home = agentHome('home-others')
+    const other = '0b6a2f1e-1111-4222-8333-444455556666'
+    writeFileSync(path.join(home, '.claude', 'projects', dirName, `${other}.jsonl`), 'other\n')
+    mkdirSync(path.join(home, '.claude', 'projects', '-home-someone-repo'), { recursive: true })
+    writeFileSync(path.join(home, '.claude', 'projects', '-home-someone-repo', `${ID}.jsonl`), 'x')
+    const target = path.join(root, 'store-others')
+    await exportSessions(home, target, cwd, ID)
+    await exportSessions(home, target, cwd, '../../../x')
+    expect(existsSync(path.join(target, 'projects', '-home-someone-repo'))).toBe(false)
+    expect(existsSync(path.join(target, 'projects', dirName, `${other}.jsonl`))).toBe(false)
+    expect(findSessionFile({ CLAUDE_CONFIG_DIR: target }, cwd, '../../etc/passwd')).toBeUndefined()
   })
 
   it('follows no symlink the agent left: not for its projects folder, not for a session', async () => {
@@ -89,13 +103,13 @@ describe('sessions between the runner and the agent home (which the agent contro
     mkdirSync(path.join(home, '.claude'), { recursive: true })
     symlinkSync(victim, path.join(home, '.claude', 'projects'))
     const other = path.join(root, 'store-links')
-    await exportSessions(home, other)
+    await exportSessions(home, other, cwd, ID)
     expect(existsSync(path.join(other, 'projects'))).toBe(false)
 
     const home2 = agentHome('home-file-link')
     const link = path.join(home2, '.claude', 'projects', dirName, `${ID}.jsonl`)
     symlinkSync(path.join(victim, dirName, `${ID}.jsonl`), link)
-    await exportSessions(home2, other)
+    await exportSessions(home2, other, cwd, ID)
     expect(existsSync(path.join(other, 'projects', dirName, `${ID}.jsonl`))).toBe(false)
   })
 

@@ -12,7 +12,7 @@ import { startModelProxy, type ModelProxy } from './proxy.js'
 import type { SessionReport } from './report.js'
 import { prepareSandbox, type Sandbox } from './sandbox.js'
 import { runSession } from './session.js'
-import { exportSessions, importSession } from './sessions.js'
+import { claudeConfigDir, exportSessions, importSession } from './sessions.js'
 
 /** What every session of one action run shares: the binary, the environment, the limits. */
 export interface Agent {
@@ -70,8 +70,10 @@ function stopOnCancel(): void {
     for (const sandbox of sandboxes) void sandbox.killAll().catch(() => undefined)
     if (running === 0) void exitCancelled()
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // `on`, not `once`: a second signal must not find Node's default handler, which would kill
+  // the process while it is putting the checkout back.
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 }
 
 async function exitCancelled(): Promise<never> {
@@ -124,7 +126,7 @@ export async function prepareAgent(inputs: Inputs): Promise<Agent> {
       }
       return made
     },
-    sessionStore: claudeConfigDirOf(process.env)
+    sessionStore: claudeConfigDir(process.env)
   }
 }
 
@@ -181,11 +183,6 @@ function withLoopback(list: string | undefined): string {
 
 function truthy(value: string | undefined): boolean {
   return value !== undefined && !['', '0', 'false', 'no'].includes(value.trim().toLowerCase())
-}
-
-/** Where the runner's own CLI keeps config and sessions: CLAUDE_CONFIG_DIR, else ~/.claude. */
-function claudeConfigDirOf(env: NodeJS.ProcessEnv): string {
-  return env.CLAUDE_CONFIG_DIR?.trim() || path.join(env.HOME?.trim() || tmpdir(), '.claude')
 }
 
 /** The agent's settings and git config files, which no tool of the agent may edit. */
@@ -280,15 +277,14 @@ export async function runAgent(agent: Agent, task: SessionTask): Promise<Session
       disallowedTools: [...agent.disallowedTools, ...agentHomeRules(sandbox.home)],
       extraArgs: agent.claudeArgs
     })
-  }).finally(async () => {
-    // Kept where the runner's own CLI would keep them, so a later step can resume; read only
-    // now that every process of the agent is gone, so none can swap a file for a symlink.
-    if (home !== undefined) {
-      await exportSessions(home, agent.sessionStore).catch(error =>
-        core.warning(`Could not keep the session files: ${(error as Error).message}`)
-      )
-    }
   })
+  // Kept where the runner's own CLI would keep it, so a later step can resume; read only now
+  // that every process of the agent is gone, so none can swap a file for a symlink.
+  if (home !== undefined && report.sessionId) {
+    await exportSessions(home, agent.sessionStore, cwd, report.sessionId).catch(error =>
+      core.warning(`Could not keep the session file: ${(error as Error).message}`)
+    )
+  }
   // A denied tool does not fail the CLI: every denial is said out loud, whatever the mode.
   for (const denial of report.denials) {
     core.warning(`Claude Code ${task.label} was denied ${denial.tool} ${denial.input}`.trim())
@@ -369,6 +365,7 @@ interface CheckoutHold {
 // (the shards of a fan-out) share one .git/config, so its credentials are taken out when the
 // first starts and put back, with the guarded configuration, when the last has ended.
 const holds = new Map<string, CheckoutHold>()
+const releasing = new Map<string, Promise<void>>()
 
 /**
  * Holds the checkout (its stored credentials out, its git configuration guarded) for all of
@@ -396,12 +393,17 @@ async function holdCheckout(cwd: string, label: string): Promise<() => Promise<v
     const released = new Promise<void>(resolve => (release = resolve))
     const readyOnce = new Promise<void>(resolve => (ready = resolve))
     const labels = new Set<string>()
-    const done = withCredentialsHidden(cwd, async () => {
-      const guard = await guardConfig(cwd, [])
-      ready()
-      await released
-      reportChanges([...labels].join(', '), await guard.restore())
-    })
+    // A hold still putting the credentials back must finish first: hiding them again half-way
+    // would let that restore bring them back while the new agent code runs.
+    const previous = releasing.get(cwd) ?? Promise.resolve()
+    const done = previous.then(() =>
+      withCredentialsHidden(cwd, async () => {
+        const guard = await guardConfig(cwd, [])
+        ready()
+        await released
+        reportChanges([...labels].join(', '), await guard.restore())
+      })
+    )
     hold = {
       holders: 0,
       labels,
@@ -426,6 +428,8 @@ async function holdCheckout(cwd: string, label: string): Promise<() => Promise<v
     mine.holders--
     if (mine.holders > 0) return
     if (holds.get(cwd) === mine) holds.delete(cwd)
+    const settled = mine.done.catch(() => undefined)
+    releasing.set(cwd, settled)
     mine.release()
     await mine.done
   }

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, open, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 
@@ -35,6 +35,7 @@ export function findSessionFile(
   cwd: string,
   sessionId: string
 ): string | undefined {
+  if (!SESSION_ID.test(sessionId)) return undefined
   const configDir = claudeConfigDir(env)
   // The CLI may key the folder by the resolved path (a symlinked workspace, macOS /private/tmp).
   const dirs = new Set([cwd])
@@ -70,6 +71,7 @@ export async function importSession(
   cwd: string,
   sessionId: string
 ): Promise<void> {
+  if (!SESSION_ID.test(sessionId)) return
   const found = findSessionFile({ CLAUDE_CONFIG_DIR: store }, cwd, sessionId)
   if (found === undefined) return
   const config = path.join(sandbox.home, '.claude')
@@ -102,8 +104,9 @@ async function copySessionFile(from: string, to: string): Promise<void> {
   try {
     source = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW)
   } catch (error) {
-    // A symlink (ELOOP) is not a session file.
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return
+    // No such session here, or a symlink (ELOOP), which is not a session file.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ELOOP') return
     throw error
   }
   try {
@@ -134,19 +137,40 @@ async function isRealDirectory(dir: string): Promise<boolean> {
  * are copied: the agent's home is agent-written, and a symlink there must not make this process
  * copy a file the agent could not read.
  */
-export async function exportSessions(home: string, store: string): Promise<void> {
+export async function exportSessions(
+  home: string,
+  store: string,
+  cwd: string,
+  sessionId: string
+): Promise<void> {
+  // Only the session that just ran, under its own working directory: the agent names every
+  // other file there, and it must not overwrite another directory's or another id's session.
+  if (!SESSION_ID.test(sessionId)) return
   const projects = path.join(home, '.claude', 'projects')
   // The agent's folders: one that is a symlink is not followed.
   if (!(await isRealDirectory(path.dirname(projects))) || !(await isRealDirectory(projects))) return
-  const dirs = await readdir(projects)
-  for (const dir of dirs) {
+  for (const dir of projectDirNames(cwd)) {
     const from = path.join(projects, dir)
-    if (!(await lstat(from)).isDirectory()) continue
-    for (const name of await readdir(from)) {
-      if (!/^[0-9a-f-]{36}\.jsonl$/i.test(name)) continue
-      const to = path.join(store, 'projects', dir)
-      await mkdir(to, { recursive: true })
-      await copySessionFile(path.join(from, name), path.join(to, name))
-    }
+    if (!(await isRealDirectory(from))) continue
+    const to = path.join(store, 'projects', dir)
+    await mkdir(to, { recursive: true })
+    await copySessionFile(
+      path.join(from, `${sessionId}.jsonl`),
+      path.join(to, `${sessionId}.jsonl`)
+    )
   }
+}
+
+/** What the CLI prints as a session id, and the only shape used in a path. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The folder names the CLI may key a working directory by: as given, and resolved. */
+function projectDirNames(cwd: string): string[] {
+  const dirs = new Set([projectDirName(cwd)])
+  try {
+    dirs.add(projectDirName(realpathSync(cwd)))
+  } catch {
+    // A cwd that cannot be resolved keeps its given form only.
+  }
+  return [...dirs]
 }

@@ -25,6 +25,16 @@ export interface TaskResult {
 }
 
 export const RESULTS_FILE = 'results.json'
+
+/**
+ * The first task that cannot be one: a task names a file or a line of work, and goes into
+ * prompts, logs, commit subjects and tables, where a control character (a newline in a
+ * committed file's name) would start a line of its own.
+ */
+export function unfitTask(tasks: readonly string[]): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  return tasks.find(task => task.trim() === '' || /[\u0000-\u001f\u007f]/.test(task))
+}
 export const ARTIFACT_PREFIX = 'tandem-shard-'
 
 export function shardArtifactName(shardId: string): string {

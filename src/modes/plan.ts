@@ -8,6 +8,7 @@ import {
   type Plan
 } from '../fanout/plan.js'
 import { tasksFromCommand, tasksFromGlobs, tasksFromLines } from '../fanout/tasks.js'
+import { unfitTask } from '../fanout/results.js'
 import { appendJobSummary } from '../github/emit.js'
 import { runSecrets } from '../github/redact.js'
 import type { Inputs } from '../inputs.js'
@@ -53,12 +54,19 @@ async function readTasks(inputs: Inputs, source: TaskSource): Promise<string[]> 
         : await tasksFromCommand(
             inputs.taskCommand!,
             inputs.workingDirectory,
-            // What verify-command gets: the command may run the repository's code (a script
-            // that lists tasks), which has no use for the token or the model key.
+            // Your configuration, run like a `run:` step as the action's user (not as agent
+            // code): its environment holds no token and no model key all the same.
             buildAgentEnv(process.env, { secrets: runSecrets(inputs) }),
             { timeoutMs: inputs.timeoutMinutes * 60_000 }
           )
   core.info(`${tasks.length} tasks`)
+  const unfit = unfitTask(tasks)
+  if (unfit !== undefined) {
+    throw new Error(
+      `The task ${JSON.stringify(unfit)} (from '${source}') holds a control character: a task goes ` +
+        'into prompts, logs and commit subjects, one line each; rename the file or fix the list'
+    )
+  }
   return tasks
 }
 
