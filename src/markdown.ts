@@ -278,3 +278,8 @@ function inertProse(line: string, from: number, to: number, url = false): string
   }
   return out
 }
+
+/** Text for one cell of a markdown table: one line, and a `|` that does not end the cell. */
+export function tableCell(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')
+}
