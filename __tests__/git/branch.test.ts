@@ -123,7 +123,7 @@ describe('on a real repository', () => {
     }
     writeFileSync(path.join(ws, 'hooked.txt'), 'x\n')
     const sha = await commitAll(ws, { message: 'hooked' })
-    expect(sha).toBeDefined()
+    expect(sha).toBe(git(ws, ['rev-parse', 'HEAD']))
     await pushBranch(ws, 'tandem/hooked')
     expect(await remoteBranchSha(ws, 'tandem/hooked')).toBe(sha)
     expect(existsSync(marker)).toBe(false)

@@ -511,7 +511,12 @@ describe('absurd hunk numbers: that file is unreadable, the rest is read', () =>
       'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -9007199254740991 +9007199254740991 @@\n-a\n+b\n'
     )
     expect(file(max, 'x').unreadable).toBeUndefined()
-    expect(hunkContaining(file(max, 'x'), 9007199254740991, 'RIGHT')).toBeDefined()
+    expect(hunkContaining(file(max, 'x'), 9007199254740991, 'RIGHT')).toMatchObject({
+      oldStart: 9007199254740991,
+      oldLines: 1,
+      newStart: 9007199254740991,
+      newLines: 1
+    })
   })
 })
 

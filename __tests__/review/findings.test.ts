@@ -163,8 +163,9 @@ describe('severity ranking', () => {
 describe('fingerprint', () => {
   const base = fingerprint(finding())
 
-  it('is 16 lowercase hex characters', () => {
-    expect(base).toMatch(/^[0-9a-f]{16}$/)
+  it('is 16 lowercase hex characters, the same in every release', () => {
+    // Markers already on pull requests carry it: a new value would post every finding again.
+    expect(base).toBe('2f95ac78762d5729')
   })
 
   it('does not depend on the line, range, body, severity or suggestion', () => {

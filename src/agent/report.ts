@@ -75,15 +75,17 @@ export function foldEvent(state: StreamState, event: StreamEvent): StreamState {
     state.model = event.model ?? state.model
   } else if (isAssistant(event)) {
     // Sub-agent messages carry a parent id; only top-level messages are the session's turns.
-    if (!event.parent_tool_use_id) state.assistantTurns++
+    // The CLI prints one event per content block, so a turn is a new message id, not an event.
+    const newMessage = event.message.id === undefined || event.message.id !== state.lastMessageId
+    if (!event.parent_tool_use_id && newMessage) state.assistantTurns++
     for (const block of event.message.content ?? []) {
       if (isToolUse(block)) state.toolCounts[block.name] = (state.toolCounts[block.name] ?? 0) + 1
       else if (isText(block) && block.text.trim()) state.lastText = block.text
     }
     state.model = state.model ?? event.message.model
-    // The CLI prints one event per content block, each repeating its message's usage.
+    // Each of those events repeats its message's usage.
     const usage = event.message.usage
-    if (usage && event.message.id !== state.lastMessageId) {
+    if (usage && newMessage) {
       state.tokens.input += usage.input_tokens ?? 0
       state.tokens.output += usage.output_tokens ?? 0
       state.tokens.cacheRead += usage.cache_read_input_tokens ?? 0
