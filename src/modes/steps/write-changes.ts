@@ -81,8 +81,9 @@ export async function writeChanges(
     }
     // The check runs code the writer may have changed: the stored credentials stay hidden
     // while it runs, and whatever it leaves behind goes through the same checks below.
-    if (inputs.verifyCommand)
+    if (inputs.verifyCommand) {
       facts.verify = await verifyChange(inputs.verifyCommand, writer, redact)
+    }
 
     // Read after the check: what is committed is exactly what these checks saw.
     const entries = await statusEntries(cwd)
