@@ -91,3 +91,15 @@ export function checkAnswers(value: unknown, askedIds: readonly string[]): Answe
   const missing = askedIds.filter(id => !answers.has(id))
   return { answers, missing, problems }
 }
+
+/**
+ * The answer when the writer changed files but gave no per-thread answer: the changes answer
+ * every thread, in the writer's own closing words, rather than being thrown away.
+ */
+export function answerEveryThread(
+  threadIds: readonly string[],
+  result: string | undefined
+): { threads: ThreadAnswer[] } {
+  const reply = result?.trim() ? result.trim().slice(0, 2000) : 'Addressed.'
+  return { threads: threadIds.map(id => ({ id, status: 'fixed', reply })) }
+}

@@ -48,3 +48,38 @@ export function remoteIsRepository(url: string | undefined, fullName: string): b
     )
   return match?.[1]?.toLowerCase() === fullName.toLowerCase()
 }
+
+/** The lines a unified diff adds, without the `+++` file headers. */
+export function addedLines(diff: string): string {
+  return diff
+    .split('\n')
+    .filter(line => line.startsWith('+') && !line.startsWith('+++'))
+    .join('\n')
+}
+
+/**
+ * Why a committed fix is kept back, checked after the credential scan: workflow files that are
+ * not allowed, or a head branch this run cannot push to.
+ */
+export function whyNotPushed(
+  workflows: string[],
+  how: { allowWorkflowChanges: boolean; pushRefusal: string | undefined }
+): string | undefined {
+  if (workflows.length > 0 && !how.allowWorkflowChanges) {
+    return (
+      `the changes touch workflow files (${workflows.join(', ')}), which allow-workflow-changes ` +
+      'does not allow'
+    )
+  }
+  return how.pushRefusal || undefined
+}
+
+/** The web address of a pushed commit. */
+export function commitUrl(
+  serverUrl: string | undefined,
+  repo: { owner: string; repo: string },
+  sha: string
+): string {
+  const server = (serverUrl?.trim() || 'https://github.com').replace(/\/+$/, '')
+  return `${server}/${repo.owner}/${repo.repo}/commit/${sha}`
+}

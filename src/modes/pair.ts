@@ -3,9 +3,14 @@ import { prepareAgent, type Agent } from '../agent/launch.js'
 import { appendJobSummary } from '../github/emit.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
 import { botSender, readEvent, requireWritePermission } from '../github/event.js'
-import { getPullRequest } from '../github/pulls.js'
-import { redactorFor } from '../github/redact.js'
 import type { Inputs } from '../inputs.js'
+import {
+  SELF_STARTED,
+  feedbackFor,
+  pairConclusion,
+  stopAfterAddress,
+  stopWithoutReview
+} from '../pair/loop.js'
 import {
   budgetSpent,
   nextSessionBudget,
@@ -16,12 +21,10 @@ import {
   type PairRound,
   type PairStop
 } from '../pair/rounds.js'
-import type { Finding } from '../review/findings.js'
-import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
-import { addressPullRequest } from './address.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
-import { reviewPullRequest } from './review.js'
-import { writeChanges } from './write.js'
+import { addressPullRequest } from './steps/address-pr.js'
+import { openPullRequest } from './steps/pair-start.js'
+import { reviewPullRequest } from './steps/review-pr.js'
 
 /**
  * `pair`: write (or start from `pr-number`) → review → address → review … until the reviewer
@@ -51,34 +54,10 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     maxBudgetUsd: nextSessionBudget(budgetUsd, inputs.maxBudgetUsd, spentUsd)
   })
 
-  let prNumber = inputs.prNumber
-  let prUrl: string | undefined
-  let writerSession: string | undefined
-  let verify: VerifyResult = NO_VERIFY
-  let writeCostUsd = 0
-  let writeCommits = 0
-  // write's outputs (branch, commit-sha, pr-operation, the writer's session) carry through.
-  let writeOutputs: Record<string, string> = {}
-  if (prNumber === undefined) {
-    // The writer opens the PR; the reviewer below is the loop's own, not write mode's `review`.
-    const written = await writeChanges({ ...inputs, review: false }, gh, repo, within(0))
-    writeCostUsd = written.costUsd
-    writeCommits = written.pushed ? 1 : 0
-    if (!written.pr) {
-      return { ...written.outcome, outputs: { ...written.outcome.outputs, rounds: '0' } }
-    }
-    writeOutputs = written.outcome.outputs
-    prNumber = written.pr.number
-    prUrl = written.pr.url
-    writerSession = written.session?.sessionId
-    verify = written.verify
-  } else {
-    prUrl = (await getPullRequest(gh, repo, prNumber)).htmlUrl
-    // Converging means green checks too: an existing PR is checked before the first review.
-    if (inputs.verifyCommand) {
-      verify = await verifyCheckout(inputs.verifyCommand, agent, redactorFor(inputs))
-    }
-  }
+  const start = await openPullRequest(inputs, gh, repo, agent, within(0))
+  if ('stopped' in start) return start.stopped
+  const { prNumber, prUrl, writeCostUsd, writeCommits, writeOutputs } = start
+  let { writerSession, verify } = start
 
   const rounds: PairRound[] = []
   let stop: PairStop | undefined
@@ -100,8 +79,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     )
     spent += reviewed.costUsd
     if (!reviewed.review) {
-      // A reviewer stopped by what was left of the budget is the budget running out.
-      stop = reviewed.outcome.outputs.conclusion === 'budget' ? 'budget' : 'reviewer-failed'
+      stop = stopWithoutReview(reviewed.outcome.outputs.conclusion)
       failure = reviewed.outcome.failure
       break
     }
@@ -140,16 +118,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     current.commits = addressed.commitSha ? 1 : 0
     writerSession = addressed.session?.sessionId ?? writerSession
     if (addressed.verify.status !== 'none') verify = addressed.verify
-    if (addressed.session && addressed.session.conclusion !== 'success') {
-      stop = addressed.session.conclusion === 'budget' ? 'budget' : 'writer-failed'
-      failure = addressed.outcome.failure
-    } else if (addressed.outcome.failure) {
-      // Refused (workflow files, a secret) or not pushed: the loop cannot go on honestly.
-      stop = 'writer-failed'
-      failure = addressed.outcome.failure
-    } else if (!addressed.commitSha) {
-      stop = 'writer-stuck'
-    }
+    ;({ stop, failure } = stopAfterAddress(addressed))
   }
 
   await appendJobSummary(renderRounds({ rounds, stop, prUrl, writeCostUsd, writeCommits }))
@@ -165,32 +134,8 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
       'pr-url': prUrl ?? '',
       'verify-result': verify.status,
       'cost-usd': String(spent),
-      conclusion: stop === 'converged' ? 'success' : stop === 'budget' ? 'budget' : 'failure'
+      conclusion: pairConclusion(stop)
     },
     failure
   }
-}
-
-const SELF_STARTED = ['workflow_dispatch', 'schedule', 'push', '']
-
-/** What the writer must fix besides the open threads: a failing check, unthreaded findings. */
-function feedbackFor(verify: VerifyResult, unthreaded: Finding[]): string | undefined {
-  const parts: string[] = []
-  if (verify.status === 'failed') {
-    parts.push(
-      `The check \`${verify.command}\` failed (exit ${verify.exitCode ?? 'none'}). Make it pass.` +
-        (verify.tail ? `\n\nThe end of its output:\n${verify.tail}` : '')
-    )
-  }
-  if (unthreaded.length > 0) {
-    parts.push(
-      'The reviewer also reports these, which have no open thread:\n' +
-        unthreaded
-          .map(
-            f => `- ${f.path}:${f.line} [${f.severity}] ${f.title}${f.body ? ` — ${f.body}` : ''}`
-          )
-          .join('\n')
-    )
-  }
-  return parts.length > 0 ? parts.join('\n\n') : undefined
 }

@@ -3,7 +3,7 @@ import { appendJobSummary } from '../github/emit.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import type { Inputs } from '../inputs.js'
 import type { ModeOutcome } from './outcome.js'
-import { WRITER_TOOLS } from './write.js'
+import { WRITER_TOOLS } from '../agent/tools.js'
 
 /** `run`: one plain Claude Code session with the prompt, reported in full. */
 export async function runMode(inputs: Inputs): Promise<ModeOutcome> {

@@ -1,0 +1,1 @@
+export { reviewPullRequest, type ReviewRound } from '../review.js'

@@ -1,0 +1,121 @@
+/**
+ * One write, shared by write mode and pair mode: the writer session in the checkout, its change
+ * checked, committed and pushed to `branch`, and ONE pull request from it, created or updated.
+ */
+import * as core from '@actions/core'
+import { prepareAgent, runAgent, type Agent, sessionFailure } from '../../agent/launch.js'
+import { WRITER_TOOLS } from '../../agent/tools.js'
+import type { GitHub, Repo } from '../../github/client.js'
+import { redactorFor, runSecrets } from '../../github/redact.js'
+import { entryPaths, statusEntries } from '../../git/branch.js'
+import { branchForPrompt } from '../../git/branch-name.js'
+import { workflowChanges } from '../../git/workflow-paths.js'
+import { type Inputs } from '../../inputs.js'
+import { WRITER_REPORT_SCHEMA, buildWriterPrompt, parseWriterReport } from '../../write/report.js'
+import { secretRefusal, workflowRefusal, type WriteFacts } from '../../write/result.js'
+import { NO_VERIFY } from '../../write/verify.js'
+import { adoptReviewOutcome, checkBranchName, filesHoldingSecrets } from './branch-pr.js'
+import { reviewPullRequest } from './review-pr.js'
+import { prepareWriteBranch, publishWrite } from './write-publish.js'
+import { verifyChange } from './verify.js'
+import { finishWrite, type WriteResult } from './write-report.js'
+
+export type { WriteResult }
+
+/**
+ * Runs the writer with `inputs.prompt` in the checkout and publishes the result as one pull
+ * request from `branch`. Nothing is pushed when nothing changed, when the change touches
+ * workflows without `allow-workflow-changes`, or when it holds a secret; the working tree is
+ * then left as the writer left it, for inspection.
+ */
+export async function writeChanges(
+  inputs: Inputs,
+  gh: GitHub,
+  repo: Repo,
+  agent?: Agent
+): Promise<WriteResult> {
+  const cwd = inputs.workingDirectory
+  const prompt = inputs.prompt?.trim()
+  if (!prompt) {
+    throw new Error("Inputs 'prompt' and 'prompt-file' are both empty: write mode needs the task")
+  }
+  const branch = inputs.branch ?? branchForPrompt(prompt)
+  checkBranchName(branch)
+  const { base, topLevel } = await core.group('Preparing the branch', () =>
+    prepareWriteBranch(gh, repo, { cwd, branch, base: inputs.base })
+  )
+
+  const secrets = runSecrets(inputs)
+  const redact = redactorFor(inputs)
+  const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
+
+  const writer = agent ?? (await prepareAgent(inputs))
+  // runAgent keeps the checkout's stored credentials hidden while the session runs.
+  const session = await runAgent(writer, {
+    label: 'writer',
+    prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
+    allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
+    jsonSchema: WRITER_REPORT_SCHEMA,
+    // The edits are the work; a writer that edits and then just says so has still succeeded.
+    structuredOutputOptional: true
+  })
+  const finish = (conclusion: string | undefined, failure?: string): Promise<WriteResult> =>
+    finishWrite(session, facts, { conclusion, failure })
+
+  if (session.conclusion !== 'success') {
+    return finish(
+      undefined,
+      `${sessionFailure('writer', session)}; nothing was committed or pushed`
+    )
+  }
+  facts.report = parseWriterReport(session.structuredOutput)
+  if (!facts.report) {
+    core.warning('The writer did not report what it changed; the pull request shows the diff only.')
+  }
+
+  try {
+    if ((await statusEntries(cwd)).length === 0) {
+      core.info('The writer changed nothing: no commit, no pull request.')
+      facts.stopped = 'no changes'
+      return await finish('no-changes')
+    }
+    // The check runs code the writer may have changed: the stored credentials stay hidden
+    // while it runs, and whatever it leaves behind goes through the same checks below.
+    if (inputs.verifyCommand) {
+      facts.verify = await verifyChange(inputs.verifyCommand, writer, redact)
+    }
+
+    // Read after the check: what is committed is exactly what these checks saw.
+    const entries = await statusEntries(cwd)
+    facts.changedFiles = entryPaths(entries).sort()
+    core.info(`Changed: ${facts.changedFiles.join(', ')}`)
+    // git reports paths from the repository root, which working-directory may be below.
+    const refusal =
+      workflowRefusal(workflowChanges(entries), inputs.allowWorkflowChanges) ??
+      secretRefusal(filesHoldingSecrets(topLevel, facts.changedFiles, secrets))
+    if (refusal) {
+      facts.stopped = refusal.stopped
+      return await finish(undefined, refusal.failure)
+    }
+    await publishWrite(inputs, gh, repo, { facts, session, prompt, redact })
+  } catch (error) {
+    return finish(undefined, error instanceof Error ? error.message : String(error))
+  }
+
+  const result = await finish(undefined)
+  if (inputs.review && facts.pr) {
+    // A fresh session: the reviewer never sees the writer's context, only the pull request.
+    // `prompt` is the writer's task, not review instructions.
+    const review = await reviewPullRequest(
+      { ...inputs, prompt: undefined },
+      gh,
+      repo,
+      facts.pr.number,
+      writer
+    )
+    result.review = review
+    result.costUsd += review.costUsd
+    adoptReviewOutcome(result.outcome, review.outcome)
+  }
+  return result
+}

@@ -1,0 +1,52 @@
+/** The last step of a write: the job summary, the outputs, and what pair mode reads on. */
+import type { SessionReport } from '../../agent/report.js'
+import { sessionOutputs } from '../../agent/launch.js'
+import { appendJobSummary } from '../../github/emit.js'
+import type { WriterReport } from '../../write/report.js'
+import { writeOutputs, writeSummary, type WriteFacts } from '../../write/result.js'
+import type { VerifyResult } from '../../write/verify.js'
+import type { ModeOutcome } from '../outcome.js'
+import type { PullRequestOperation } from './branch-pr.js'
+import type { ReviewRound } from './review-pr.js'
+
+/** Everything one write produced; `pair` reads it to go on with the pull request. */
+export interface WriteResult {
+  outcome: ModeOutcome
+  /** Undefined when the run stopped before the writer ran. */
+  session?: SessionReport
+  report?: WriterReport
+  branch: string
+  base: string
+  changedFiles: string[]
+  /** The head of `branch` after this run (pushed now, or already there with the same tree). */
+  commitSha?: string
+  pushed: boolean
+  verify: VerifyResult
+  pr?: { number: number; url: string; operation: PullRequestOperation; headSha?: string }
+  /** With `review: true`: the review of that pull request. */
+  review?: ReviewRound
+  costUsd: number
+}
+
+export async function finishWrite(
+  session: SessionReport,
+  facts: WriteFacts,
+  end: { conclusion?: string; failure?: string }
+): Promise<WriteResult> {
+  await appendJobSummary(writeSummary(session, facts, end.failure))
+  const outputs: Record<string, string> = { ...sessionOutputs(session), ...writeOutputs(facts) }
+  if (end.conclusion) outputs.conclusion = end.conclusion
+  return {
+    outcome: { outputs, failure: end.failure },
+    session,
+    report: facts.report,
+    branch: facts.branch,
+    base: facts.base,
+    changedFiles: facts.changedFiles,
+    commitSha: facts.commitSha,
+    pushed: facts.pushed,
+    verify: facts.verify,
+    pr: facts.pr,
+    costUsd: session.costUsd
+  }
+}
