@@ -272,8 +272,10 @@ describe('positive numbers', () => {
     ['max-budget-usd', '$5'],
     ['max-budget-usd', '1,5']
   ])('%s refuses %s', (name, value) => {
+    const bound =
+      name === 'timeout-minutes' ? ' and at most 35791 (the longest a timer can wait)' : ''
     expect(errorOf({ [name]: value })).toBe(
-      `Input '${name}' has value "${value}": expected a number greater than 0, such as 5 or 0.5`
+      `Input '${name}' has value "${value}": expected a number greater than 0${bound}, such as 5 or 0.5`
     )
   })
 })

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { parse as shellParse } from 'shell-quote'
 import { wideningArgument } from './agent/argv.js'
+import { invalidBranchName } from './git/branch-name.js'
 import { readMatrix, unfitTask, type PlannedMatrix } from './fanout/results.js'
 import { TASK_PLACEHOLDER } from './fanout/shard.js'
 
@@ -123,19 +124,81 @@ export class InputError extends Error {
 /** Like `core.getInput`: the value of an input, '' when unset. */
 export type InputReader = (name: string) => string
 
-// `Name <email>`, as git writes an identity.
+// `Name <email>`, as git writes an identity. Split at the last '<' rather than matched with one
+// regex: a lazy name group followed by `\s*<` took quadratic time (a 20,000-space value: 0.2 s).
 function parseCommitAuthor(read: InputReader): { name: string; email: string } | undefined {
   const raw = optionalString(read, 'commit-author')
   if (raw === undefined) return undefined
-  const match = /^([^<>\n]+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(raw)
-  if (!match) {
+  const open = raw.lastIndexOf('<')
+  const name = raw.slice(0, Math.max(0, open)).trim()
+  const email = raw.slice(open + 1, -1)
+  if (
+    open < 0 ||
+    !raw.endsWith('>') ||
+    name === '' ||
+    /[<>\n]/.test(name) ||
+    !/^[^<>\s]+$/.test(email) ||
+    !email.slice(1, -1).includes('@')
+  ) {
     throw invalid('commit-author', raw, 'a git identity such as "Tandem Bot <tandem@example.com>"')
   }
-  return { name: match[1]!.trim(), email: match[2]! }
+  return { name, email }
+}
+
+/** The most characters of a bad value an error quotes: a 1 MB value is not echoed whole. */
+const QUOTED_CHARS = 200
+
+/** A value as an error quotes it: JSON-quoted, cut after QUOTED_CHARS with its full length. */
+export function quoteValue(value: string): string {
+  if (value.length <= QUOTED_CHARS) return JSON.stringify(value)
+  return `${JSON.stringify(`${value.slice(0, QUOTED_CHARS)}…`)} (${value.length} characters)`
+}
+
+/** A path built from a value, cut like quoteValue cuts the value. */
+function shorten(text: string): string {
+  return text.length <= QUOTED_CHARS ? text : `${text.slice(0, QUOTED_CHARS)}…`
 }
 
 function invalid(name: string, value: string, expected: string): InputError {
-  return new InputError(`Input '${name}' has value ${JSON.stringify(value)}: expected ${expected}`)
+  return new InputError(`Input '${name}' has value ${quoteValue(value)}: expected ${expected}`)
+}
+
+/** Inputs whose value is never quoted, not even cut: a bad one is described instead. */
+const SECRET_INPUTS = ['github-token', 'anthropic-api-key']
+
+function invalidSecret(name: string, value: string, expected: string): InputError {
+  return new InputError(
+    `Input '${name}' has a value that is not shown (a secret of ${value.length} characters): expected ${expected}`
+  )
+}
+
+/**
+ * No input may hold a NUL byte: no process argument, environment variable or header can carry
+ * one, so the value would fail far from here (the runner cannot pass one either).
+ */
+function refusingNul(read: InputReader): InputReader {
+  return name => {
+    const value = read(name)
+    if (!value.includes('\0')) return value
+    const expected = 'text without NUL bytes'
+    throw SECRET_INPUTS.includes(name)
+      ? invalidSecret(name, value, expected)
+      : invalid(name, value, expected)
+  }
+}
+
+// A token goes into an HTTP header or the CLI's environment: one word of printable characters.
+function parseSecret(read: InputReader, name: string): string | undefined {
+  const value = optionalString(read, name)
+  // eslint-disable-next-line no-control-regex -- control characters are what a header refuses
+  if (value !== undefined && /[\s\x00-\x1f\x7f]/.test(value)) {
+    throw invalidSecret(
+      name,
+      value,
+      'a single token without spaces, line breaks or control characters'
+    )
+  }
+  return value
 }
 
 /**
@@ -310,13 +373,25 @@ function parseInteger(read: InputReader, name: string, range: IntegerRange): num
   throw invalid(name, raw, range.note ? `${bounds} (${range.note})` : bounds)
 }
 
-function parsePositiveNumber(read: InputReader, name: string): number | undefined {
+function parsePositiveNumber(
+  read: InputReader,
+  name: string,
+  max?: { value: number; note: string }
+): number | undefined {
   const raw = read(name).trim()
   if (raw === '') return undefined
   const value = Number(raw)
-  if (/^(\d+(\.\d*)?|\.\d+)$/.test(raw) && Number.isFinite(value) && value > 0) return value
-  throw invalid(name, raw, 'a number greater than 0, such as 5 or 0.5')
+  const inRange = value > 0 && (max === undefined || value <= max.value)
+  if (/^(\d+(\.\d*)?|\.\d+)$/.test(raw) && Number.isFinite(value) && inRange) return value
+  const bounds = max ? ` and at most ${max.value} (${max.note})` : ''
+  throw invalid(name, raw, `a number greater than 0${bounds}, such as 5 or 0.5`)
 }
+
+/**
+ * Node's timers wait at most 2^31-1 ms; a longer delay fires after 1 ms, which stopped every
+ * session at once (timeout-minutes 40000).
+ */
+export const MAX_TIMEOUT_MINUTES = Math.floor((2 ** 31 - 1) / 60_000)
 
 function parseChoice<T extends string>(
   read: InputReader,
@@ -384,7 +459,7 @@ function resolveWorkingDirectory(read: InputReader, env: NodeJS.ProcessEnv): str
   // Relative paths mean the same thing as a step's own `working-directory`: inside the workspace.
   const dir = path.resolve(workspace ?? process.cwd(), raw)
   if (!isDirectory(dir)) {
-    throw invalid('working-directory', raw, `an existing directory (${dir} is not one)`)
+    throw invalid('working-directory', raw, `an existing directory (${shorten(dir)} is not one)`)
   }
   return dir
 }
@@ -405,17 +480,21 @@ function readPrompt(
   const rawFile = optionalString(read, 'prompt-file')
   if (prompt !== undefined && rawFile !== undefined) {
     throw new InputError(
-      `Inputs 'prompt' and 'prompt-file' are both set (prompt-file ${JSON.stringify(rawFile)}): expected only one of them`
+      `Inputs 'prompt' and 'prompt-file' are both set (prompt-file ${quoteValue(rawFile)}): expected only one of them`
     )
   }
   if (rawFile !== undefined) {
     const promptFile = path.resolve(workingDirectory, rawFile)
     if (!isFile(promptFile)) {
-      throw invalid('prompt-file', rawFile, `an existing file (${promptFile} is not one)`)
+      throw invalid('prompt-file', rawFile, `an existing file (${shorten(promptFile)} is not one)`)
     }
     const text = readFileSync(promptFile, 'utf8')
     if (text.trim() === '') {
       throw invalid('prompt-file', rawFile, `a file holding the prompt (${promptFile} is empty)`)
+    }
+    // A NUL byte means a binary file, and no process's stdin prompt should carry one.
+    if (text.includes('\0')) {
+      throw invalid('prompt-file', rawFile, `a text file (${promptFile} holds a NUL byte)`)
     }
     return { prompt: text, promptFile }
   }
@@ -446,13 +525,9 @@ function checkTaskTemplate(
           read('prompt-file').trim(),
           `a file holding a template with ${TASK_PLACEHOLDER}, ${replaced}; ${promptFile} has none`
         ]
-      : [
-          'prompt',
-          prompt.length > 200 ? `${prompt.slice(0, 200)}…` : prompt,
-          `a template holding ${TASK_PLACEHOLDER}, ${replaced}`
-        ]
+      : ['prompt', prompt, `a template holding ${TASK_PLACEHOLDER}, ${replaced}`]
   throw new InputError(
-    `Input '${name}' has value ${JSON.stringify(value)}: mode "shard" expected ${expected}`
+    `Input '${name}' has value ${quoteValue(value)}: mode "shard" expected ${expected}`
   )
 }
 
@@ -463,7 +538,11 @@ function parseClaudePath(read: InputReader, workingDirectory: string): string | 
   if (!raw.includes('/') && !raw.includes('\\')) return raw
   const resolved = path.resolve(workingDirectory, raw)
   if (!isFile(resolved)) {
-    throw invalid('claude-path', raw, `an existing claude executable (${resolved} is not a file)`)
+    throw invalid(
+      'claude-path',
+      raw,
+      `an existing claude executable (${shorten(resolved)} is not a file)`
+    )
   }
   return resolved
 }
@@ -480,6 +559,60 @@ function parseClaudeVersion(read: InputReader): string {
     )
   }
   return raw
+}
+
+// It becomes a CLI argument: a model id or alias (`opus`, `claude-opus-4-8[1m]`, a Bedrock ARN)
+// is one word.
+function parseModel(read: InputReader): string | undefined {
+  const raw = optionalString(read, 'model')
+  // eslint-disable-next-line no-control-regex -- a control character is never part of a model id
+  if (raw !== undefined && (/[\s\x00-\x1f\x7f]/.test(raw) || raw.startsWith('-'))) {
+    throw invalid(
+      'model',
+      raw,
+      'a model name such as claude-sonnet-4-5 or an alias such as opus (one word, not starting with -)'
+    )
+  }
+  return raw
+}
+
+// Checked here, before any agent runs: a bad `base` used to fail only at pulls.create, after the
+// branch was pushed.
+function parseBranch(read: InputReader, name: 'branch' | 'base'): string | undefined {
+  const raw = optionalString(read, name)
+  const bad = raw === undefined ? undefined : invalidBranchName(raw)
+  if (bad) throw invalid(name, raw!, `a git branch name (${bad})`)
+  return raw
+}
+
+/** GitHub refuses a longer title or label name with a 422 (after the branch is pushed). */
+export const GITHUB_TITLE_CHARS = 256
+export const GITHUB_LABEL_CHARS = 50
+
+function parsePrTitle(read: InputReader): string | undefined {
+  const raw = optionalString(read, 'pr-title')
+  if (raw !== undefined && [...raw].length > GITHUB_TITLE_CHARS) {
+    throw invalid(
+      'pr-title',
+      raw,
+      `at most ${GITHUB_TITLE_CHARS} characters, GitHub's limit for a title`
+    )
+  }
+  return raw
+}
+
+function parseLabels(read: InputReader): string[] {
+  const labels = splitList(read('labels'))
+  for (const label of labels) {
+    if ([...label].length > GITHUB_LABEL_CHARS) {
+      throw invalid(
+        'labels',
+        label,
+        `label names of at most ${GITHUB_LABEL_CHARS} characters, GitHub's limit, one per line or comma-separated`
+      )
+    }
+  }
+  return labels
 }
 
 function parseFailOn(read: InputReader): Severity | undefined {
@@ -572,7 +705,7 @@ function checkReviewerArgs(args: string[], mode: Mode): void {
   const widening = wideningArgument(args)
   if (widening === undefined) return
   throw new InputError(
-    `Input 'claude-args' has value ${JSON.stringify(args.join(' '))}: mode "${mode}" runs the ` +
+    `Input 'claude-args' has value ${quoteValue(args.join(' '))}: mode "${mode}" runs the ` +
       `read-only reviewer, and '${widening}' could give it tools, permissions, settings, MCP ` +
       'servers, directories or setting sources; expected only flags that narrow it ' +
       '(--model, --fallback-model, --effort, --append-system-prompt, --disallowedTools, ' +
@@ -587,7 +720,7 @@ function parseMatrix(read: InputReader): PlannedMatrix | undefined {
   if (matrix === undefined) {
     throw invalid(
       'matrix',
-      raw.length > 200 ? `${raw.slice(0, 200)}…` : raw,
+      raw,
       'the plan mode\'s matrix output: {"include":[{"shard":1,"tasks":["…"]},…]}'
     )
   }
@@ -627,7 +760,8 @@ function checkPlanSource(
  * Reads, parses and validates every input. Throws an InputError at the first bad value, before
  * anything has run or been posted.
  */
-export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+export function parseInputs(readRaw: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const read = refusingNul(readRaw)
   const mode = parseChoice(read, 'mode', MODES, 'review')
   const workingDirectory = resolveWorkingDirectory(read, env)
   const prNumber = parseInteger(read, 'pr-number', { min: 1 })
@@ -656,14 +790,18 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     mode,
     prompt,
     promptFile,
-    anthropicApiKey: optionalString(read, 'anthropic-api-key'),
-    githubToken: optionalString(read, 'github-token'),
-    model: optionalString(read, 'model'),
+    anthropicApiKey: parseSecret(read, 'anthropic-api-key'),
+    githubToken: parseSecret(read, 'github-token'),
+    model: parseModel(read),
     allowedTools: allowedTools.length > 0 ? allowedTools : undefined,
     disallowedTools: parseToolRules(read, 'disallowed-tools'),
     maxTurns: parseInteger(read, 'max-turns', { min: 1 }) ?? 30,
     maxBudgetUsd: parsePositiveNumber(read, 'max-budget-usd'),
-    timeoutMinutes: parsePositiveNumber(read, 'timeout-minutes') ?? 30,
+    timeoutMinutes:
+      parsePositiveNumber(read, 'timeout-minutes', {
+        value: MAX_TIMEOUT_MINUTES,
+        note: 'the longest a timer can wait'
+      }) ?? 30,
     claudeArgs,
     claudePath: parseClaudePath(read, workingDirectory),
     claudeVersion: parseClaudeVersion(read),
@@ -677,12 +815,12 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv = process.
     maxInlineComments: parseInteger(read, 'max-inline-comments', { min: 0 }) ?? 30,
     incremental: parseBoolean(read, 'incremental', true),
 
-    branch: optionalString(read, 'branch'),
-    base: optionalString(read, 'base'),
+    branch: parseBranch(read, 'branch'),
+    base: parseBranch(read, 'base'),
     commitMessage: optionalString(read, 'commit-message'),
-    prTitle: optionalString(read, 'pr-title'),
+    prTitle: parsePrTitle(read),
     prBody: optionalString(read, 'pr-body'),
-    labels: splitList(read('labels')),
+    labels: parseLabels(read),
     draft: parseBoolean(read, 'draft', false),
     allowWorkflowChanges: parseBoolean(read, 'allow-workflow-changes', false),
     review,

@@ -75,6 +75,17 @@ describe('on a real repository', () => {
     git(ws, ['clean', '-fdq'])
   })
 
+  it('commits a message longer than one process argument may be (128 KiB), verbatim', async () => {
+    const ws = repo.workspace
+    writeFileSync(path.join(ws, 'long.txt'), 'long\n')
+    // A writer's summary becomes the message; as an `-m` argument this was E2BIG.
+    const message = `Subject $(touch pwned) \`id\`\n\n${'word '.repeat(40_000).trim()}`
+    const sha = await commitAll(ws, { message })
+    expect(git(ws, ['log', '-1', '--format=%B', sha!]).trimEnd()).toBe(message)
+    expect(existsSync(path.join(ws, 'pwned'))).toBe(false)
+    git(ws, ['reset', '--quiet', '--hard', 'HEAD~1'])
+  })
+
   it('commits everything as github-actions[bot], pushes with a lease and reads the remote back', async () => {
     const ws = repo.workspace
     writeFileSync(path.join(ws, 'new.txt'), 'new\n')

@@ -44,6 +44,9 @@ export function slugify(text: string): string {
  */
 export function invalidBranchName(name: string): string | undefined {
   if (name === '') return 'it is empty'
+  // A loose ref is a file: a longer name fails only at the push, after all the work.
+  if (Buffer.byteLength(name) > 255)
+    return 'it is longer than 255 bytes, more than a ref file name holds'
   if (name === 'HEAD' || name === '@') return `'${name}' is not a branch`
   if (name.startsWith('refs/')) return "give the branch's short name, without refs/"
   if (name.startsWith('-')) return "it starts with '-'"

@@ -100,23 +100,28 @@ export async function commitAll(cwd: string, options: CommitOptions): Promise<st
   const author = options.author ?? ACTIONS_BOT
   const committer = options.committer ?? author
   // The committer comes from user.* on the command line: a runner's global config must not
-  // decide who committed (and a runner without one would make git refuse to commit).
-  await git(cwd, [
-    ...NO_HOOKS,
-    '-c',
-    `user.name=${committer.name}`,
-    '-c',
-    `user.email=${committer.email}`,
-    '-c',
-    'commit.gpgSign=false',
-    'commit',
-    '--no-verify',
-    '--quiet',
-    '--author',
-    `${author.name} <${author.email}>`,
-    '-m',
-    options.message
-  ])
+  // decide who committed (and a runner without one would make git refuse to commit). The
+  // message goes on stdin: one argument over 128 KiB (a model's long summary) is E2BIG.
+  await git(
+    cwd,
+    [
+      ...NO_HOOKS,
+      '-c',
+      `user.name=${committer.name}`,
+      '-c',
+      `user.email=${committer.email}`,
+      '-c',
+      'commit.gpgSign=false',
+      'commit',
+      '--no-verify',
+      '--quiet',
+      '--author',
+      `${author.name} <${author.email}>`,
+      '-F',
+      '-'
+    ],
+    { input: options.message }
+  )
   return (await git(cwd, ['rev-parse', 'HEAD'])).stdout.trim()
 }
 
