@@ -205,7 +205,12 @@ function expectNoLeak(): void {
 
 describe('review mode through dist/index.js', () => {
   it('posts ONE review with findings on exactly the right lines; the rest in the body and summary', async () => {
-    const run = await review({ replies: [{ structuredOutput: REVIEW, expect: WHOLE_PR }] })
+    // The commit under review too, by its short sha and subject.
+    const sees = {
+      ...WHOLE_PR,
+      contains: [...WHOLE_PR.contains!, `${headSha.slice(0, 12)} feature`]
+    }
+    const run = await review({ replies: [{ structuredOutput: REVIEW, expect: sees }] })
     expect(run.exitCode).toBe(0)
     gh.assertClean()
     const reviews = gh.reviews(OWNER, REPO, PR)
@@ -423,9 +428,16 @@ describe('review mode through dist/index.js', () => {
             contains: [
               `This is an incremental review: the diff below is only what changed since ${reviewed}`,
               '### src/other.ts (added, +1 −0)',
-              '      1 +export const other = true'
+              '      1 +export const other = true',
+              'The 1 commit(s) under review, oldest first',
+              `${next.slice(0, 12)} second commit`
             ],
-            notContains: ['### src/calc.ts', '### src/new.ts', 'eval(input)'],
+            notContains: [
+              '### src/calc.ts',
+              '### src/new.ts',
+              'eval(input)',
+              `${reviewed.slice(0, 12)} feature`
+            ],
             tools: REVIEWER_TOOLS
           }
         }
