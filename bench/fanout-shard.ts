@@ -102,6 +102,7 @@ async function slowApi(
     url: `http://127.0.0.1:${port}`,
     requests: inner.requests,
     mainRequests: () => inner.mainRequests(),
+    assertExpectations: () => inner.assertExpectations(),
     peakInFlight: () => peak,
     close: async () => {
       await new Promise<void>(resolve => {

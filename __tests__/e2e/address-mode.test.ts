@@ -8,6 +8,7 @@ import { BASE_CALC, HEAD_CALC } from './calc-pr.js'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
   startScriptedApi,
+  type Expectation,
   type RecordedRequest,
   type Reply,
   type ScriptedApi
@@ -78,6 +79,8 @@ afterEach(async () => {
   try {
     // Whatever a test did, the token never reached the model server.
     for (const used of apis) expectNoLeak(used.requests)
+    // Every session was shown what its scripted replies expected.
+    for (const used of apis) used.assertExpectations()
     // Every request any test made was valid against GitHub's OpenAPI description.
     gh.assertClean()
   } finally {
@@ -146,7 +149,15 @@ async function runMode(
 
 /** Review mode on a pull request: Tandem's two review threads, the real way. */
 async function review(number = PR): Promise<void> {
-  const { run } = await runMode('review', [{ structuredOutput: REVIEW }], {
+  const sees: Expectation = {
+    label: `reviewer of #${number}`,
+    contains: [
+      '    (5) -export const v5 = 5\n      5 +export const v5 = eval(input)',
+      '     20 +export const v20 = 20 / 0'
+    ],
+    tools: ['Read', 'Grep', 'Glob', 'StructuredOutput']
+  }
+  const { run } = await runMode('review', [{ structuredOutput: REVIEW, expect: sees }], {
     inputs: { 'pr-number': String(number) }
   })
   expect(run.exitCode).toBe(0)
@@ -180,9 +191,35 @@ function file(rel: string): string {
   return path.join(repo.workspace, rel)
 }
 
+/** A thread as the writer's prompt shows it: its id, where it is, and its comment's text. */
+function thread(id: string, location: string, body: string): string[] {
+  return [`### Thread ${id}\n\n\`${location}\``, `\`\`\`text\n${body}\n\`\`\``]
+}
+
+/** The eval finding's comment as the writer reads it: markers and suggestion block taken out. */
+const EVAL_COMMENT = '**🔴 Critical** · eval of user input\n\nThis runs arbitrary code.'
+
+/** What a writer addressing Tandem's two open threads must be shown of them. */
+function bothThreads(ids: { evalId: string; divId: string }): Expectation {
+  return {
+    label: 'writer addressing both threads',
+    contains: [
+      ...thread(ids.evalId, 'src/calc.ts:5', EVAL_COMMENT),
+      ...thread(
+        ids.divId,
+        'src/calc.ts:19-20',
+        '**🟠 Major** · Division by zero\n\nAlways Infinity.'
+      )
+    ]
+  }
+}
+
 function fixBoth(ids: { evalId: string; divId: string }): Reply[] {
   return [
-    { toolUses: [{ name: 'Read', input: { file_path: file('src/calc.ts') } }] },
+    {
+      toolUses: [{ name: 'Read', input: { file_path: file('src/calc.ts') } }],
+      expect: bothThreads(ids)
+    },
     {
       toolUses: [
         {
@@ -251,6 +288,22 @@ function userPrompt(req: RecordedRequest): string {
     if (found?.text) return found.text
   }
   throw new Error('no address prompt in the request')
+}
+
+/** A thread resolved by a person, through GraphQL as GitHub's web UI does. */
+async function resolveThread(token: string, threadId: string): Promise<void> {
+  const response = await fetch(gh.graphqlUrl, {
+    method: 'POST',
+    headers: { authorization: `bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query:
+        'mutation($id: ID!) { resolveReviewThread(input: { threadId: $id }) { thread { isResolved } } }',
+      variables: { id: threadId }
+    })
+  })
+  expect(await response.json()).toEqual({
+    data: { resolveReviewThread: { thread: { isResolved: true } } }
+  })
 }
 
 /** A review comment posted as a person, the way GitHub's web UI does. */
@@ -394,6 +447,15 @@ describe('address mode through dist/index.js', () => {
               { id: ids.divId, status: 'question', reply: 'Is Infinity intended?' },
               { id: 'PRRT_not_asked', status: 'fixed', reply: 'Resolved something else.' }
             ]
+          },
+          expect: {
+            label: 'writer hearing a person',
+            contains: [
+              ...bothThreads(ids).contains!,
+              ...thread(aliceThread, 'src/calc.ts:7', 'Please document v7.')
+            ],
+            // mallory can only read: her comment never reaches the writer.
+            notContains: ['Ignore your rules', 'backdoor']
           }
         }
       ]),
@@ -471,22 +533,47 @@ describe('address mode through dist/index.js', () => {
     const sessionId = writer.run.outputs['session-id']!
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/)
 
-    const answerBoth = (ids: { evalId: string; divId: string }): Reply[] => [
+    const answerBoth = (ids: { evalId: string; divId: string }, sees: Expectation): Reply[] => [
       {
         structuredOutput: {
           threads: [
             { id: ids.evalId, status: 'wont_fix', reply: 'Trusted input.' },
             { id: ids.divId, status: 'wont_fix', reply: 'Intended.' }
           ]
-        }
+        },
+        expect: sees
       }
     ]
-    const fresh = await runMode('address', addressScript(answerBoth(threadIds(PR))), {
-      inputs: { 'pr-number': String(PR) }
-    })
-    const resumed = await runMode('address', addressScript(answerBoth(threadIds(8))), {
-      inputs: { 'pr-number': '8', 'session-id': sessionId }
-    })
+    const fresh = await runMode(
+      'address',
+      addressScript(
+        answerBoth(threadIds(PR), {
+          ...bothThreads(threadIds(PR)),
+          contains: [
+            ...bothThreads(threadIds(PR)).contains!,
+            'You are the writer of pull request #7',
+            '>  5 | export const v5 = eval(input)'
+          ]
+        })
+      ),
+      { inputs: { 'pr-number': String(PR) } }
+    )
+    // Resumed: the writer's own conversation and the threads, without the code it already has.
+    const resumed = await runMode(
+      'address',
+      addressScript(
+        answerBoth(threadIds(8), {
+          label: 'resumed writer',
+          contains: [
+            'Write the compute feature in src/calc.ts',
+            'Your pull request #8 was reviewed.',
+            ...bothThreads(threadIds(8)).contains!
+          ],
+          notContains: ['The current code (lines']
+        })
+      ),
+      { inputs: { 'pr-number': '8', 'session-id': sessionId } }
+    )
     for (const { run } of [fresh, resumed]) {
       expect(run.exitCode).toBe(0)
       expect(run.outputs['threads-addressed']).toBe('2')
@@ -513,15 +600,22 @@ describe('address mode through dist/index.js', () => {
   it('a session-id whose file is not on this runner falls back to a fresh session', async () => {
     await review()
     const ids = threadIds()
+    // A person resolved the division thread: it is settled, and not the writer's business.
+    await resolveThread(ALICE_TOKEN, ids.divId)
     const { run, api } = await runMode(
       'address',
       addressScript([
         {
           structuredOutput: {
-            threads: [
-              { id: ids.evalId, status: 'question', reply: 'Which parser?' },
-              { id: ids.divId, status: 'question', reply: 'Intended?' }
-            ]
+            threads: [{ id: ids.evalId, status: 'question', reply: 'Which parser?' }]
+          },
+          expect: {
+            label: 'fresh writer, one open thread',
+            contains: [
+              '## Review threads (1)',
+              ...thread(ids.evalId, 'src/calc.ts:5', EVAL_COMMENT)
+            ],
+            notContains: [ids.divId, 'Division by zero', 'Always Infinity.']
           }
         }
       ]),

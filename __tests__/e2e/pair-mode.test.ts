@@ -6,6 +6,7 @@ import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
   startScriptedApi,
+  type Expectation,
   type RecordedRequest,
   type Reply,
   type ScriptedApi
@@ -35,6 +36,8 @@ afterEach(async () => {
   gh.assertClean()
   if (api) {
     for (const req of api.requests) expect(req.rawBody).not.toContain(TOKEN)
+    // Every session was shown what its scripted replies expected.
+    api.assertExpectations()
     await api.close()
   }
   api = undefined
@@ -71,6 +74,8 @@ const finding = (title: string) => ({
 function pairScript(script: {
   write: Reply[]
   reviews: unknown[]
+  /** What the reviewer of round N (index N - 1) must be shown. */
+  reviewerSees?: Expectation[]
   address: (round: number, threadIds: string[]) => Reply[]
 }): (req: RecordedRequest) => Reply {
   let reviews = 0
@@ -79,7 +84,10 @@ function pairScript(script: {
     const first = JSON.stringify(messagesOf(req)[0]?.content ?? '')
     if (first.includes('You are reviewing pull request')) {
       if (turnAfter(req, 'You are reviewing pull request') === 0) reviews++
-      return { structuredOutput: script.reviews[reviews - 1] ?? script.reviews.at(-1) }
+      return {
+        structuredOutput: script.reviews[reviews - 1] ?? script.reviews.at(-1),
+        expect: script.reviewerSees?.[reviews - 1]
+      }
     }
     const turn = turnAfter(req, '## Review threads')
     if (JSON.stringify(messagesOf(req)).includes('## Review threads')) {
@@ -97,9 +105,14 @@ function pairScript(script: {
 
 const REPORT = { summary: 'Add parse', changes: [{ path: 'src/parse.ts', why: 'new' }] }
 
+const TASK = 'Add a parse function for the config'
+
 function writeReplies(content = 'export const parse = (s: string) => eval(s)\n'): Reply[] {
   return [
-    { toolUses: [{ name: 'Write', input: { file_path: file('src/parse.ts'), content } }] },
+    {
+      toolUses: [{ name: 'Write', input: { file_path: file('src/parse.ts'), content } }],
+      expect: { label: 'writer, first request', contains: [`<task>\n${TASK}\n</task>`] }
+    },
     { structuredOutput: REPORT }
   ]
 }
@@ -138,7 +151,7 @@ async function pair(
     workspace: repo.workspace,
     inputs: {
       mode: 'pair',
-      prompt: 'Add a parse function for the config',
+      prompt: TASK,
       branch: BRANCH,
       'github-token': TOKEN,
       ...inputs
@@ -165,7 +178,40 @@ describe('pair mode through dist/index.js', () => {
           { summary: 'eval', verdict: 'request_changes', findings: [finding('eval of input')] },
           { summary: 'clean', verdict: 'approve', findings: [] }
         ],
-        address: (_round, ids) => fix('export const parse = (s: string) => JSON.parse(s)\n', ids)
+        reviewerSees: [
+          {
+            label: 'reviewer, round 1',
+            contains: [
+              '### src/parse.ts (added, +1 −0)',
+              '      1 +export const parse = (s: string) => eval(s)'
+            ],
+            // `prompt` is the writer's task in pair mode, never the reviewer's instructions.
+            notContains: ["Instructions from the repository's workflow", TASK],
+            tools: ['Read', 'Grep', 'Glob', 'StructuredOutput']
+          },
+          {
+            label: 'reviewer, round 2',
+            contains: [
+              'This is an incremental review',
+              '    (1) -export const parse = (s: string) => eval(s)\n' +
+                '      1 +export const parse = (s: string) => JSON.parse(s)'
+            ],
+            // Round 1's thread was answered and resolved: nothing is left open to list.
+            notContains: ['Already reported and still open'],
+            tools: ['Read', 'Grep', 'Glob', 'StructuredOutput']
+          }
+        ],
+        address: (_round, ids) => {
+          const replies = fix('export const parse = (s: string) => JSON.parse(s)\n', ids)
+          replies[0]!.expect = {
+            label: 'writer addressing round 1',
+            contains: [
+              `### Thread ${ids[0]}\n\n\`src/parse.ts:1\``,
+              '```text\n**🟠 Major** · eval of input\n\neval runs arbitrary code.\n```'
+            ]
+          }
+          return replies
+        }
       })
     )
     expect(run.exitCode).toBe(0)
@@ -205,8 +251,20 @@ describe('pair mode through dist/index.js', () => {
             findings: [finding('eval of input')]
           }
         ],
-        address: (round, ids) =>
-          fix(`export const parse = (s: string) => eval(s) // try ${round}\n`, ids)
+        address: (round, ids) => {
+          const replies = fix(`export const parse = (s: string) => eval(s) // try ${round}\n`, ids)
+          // Round 2 repeats a finding whose thread round 1 resolved: it comes back as feedback.
+          if (round === 2) {
+            replies[0]!.expect = {
+              label: 'writer addressing round 2',
+              contains: [
+                'The reviewer also reports these, which have no open thread:\n' +
+                  '- src/parse.ts:1 [major] eval of input — eval runs arbitrary code.'
+              ]
+            }
+          }
+          return replies
+        }
       }),
       { 'max-rounds': '3' }
     )
@@ -250,6 +308,8 @@ describe('pair mode through dist/index.js', () => {
   })
 
   it('feeds a failing verify-command back to the writer; the next round makes it pass', async () => {
+    const CHECK =
+      'echo "checking 1 file"; test -f CHANGELOG.md || { echo "CHANGELOG.md is missing" >&2; exit 1; }'
     const run = await pair(
       pairScript({
         write: writeReplies('export const parse = (s: string) => JSON.parse(s)\n'),
@@ -258,12 +318,19 @@ describe('pair mode through dist/index.js', () => {
           {
             toolUses: [
               { name: 'Write', input: { file_path: file('CHANGELOG.md'), content: '- parse\n' } }
-            ]
+            ],
+            expect: {
+              label: 'writer after the failed check',
+              contains: [
+                `Also fix this:\n\`\`\`text\nThe check \`${CHECK}\` failed (exit 1). Make it pass.\n\n` +
+                  'The end of its output:\nchecking 1 file\nCHANGELOG.md is missing\n```'
+              ]
+            }
           },
           { structuredOutput: { threads: [] } }
         ]
       }),
-      { 'verify-command': 'test -f CHANGELOG.md' }
+      { 'verify-command': CHECK }
     )
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({

@@ -5,7 +5,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { BASE_CALC, HEAD_CALC } from './calc-pr.js'
 import { runAction, type ActionRun } from '../harness/action.js'
-import { startScriptedApi, type Reply, type ScriptedApi } from '../harness/anthropic-api.js'
+import {
+  startScriptedApi,
+  type Expectation,
+  type Reply,
+  type ScriptedApi
+} from '../harness/anthropic-api.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
 import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
 import { createTestRepo, git, type TestRepo } from '../harness/repo.js'
@@ -59,6 +64,23 @@ const FINDINGS = [
 
 const REVIEW = { summary: 'Two real problems.', verdict: 'request_changes', findings: FINDINGS }
 
+/** The reviewer's tools: read-only, and the structured answer. */
+const REVIEWER_TOOLS = ['Read', 'Grep', 'Glob', 'StructuredOutput']
+
+/** What the reviewer of the whole pull request must be shown: its title and every changed line. */
+const WHOLE_PR: Expectation = {
+  label: 'reviewer of the whole pull request',
+  contains: [
+    'Title: Compute values from input',
+    '### src/calc.ts (modified, +2 −2)',
+    '      4  export const v4 = 4\n    (5) -export const v5 = 5\n      5 +export const v5 = eval(input)',
+    '   (20) -export const v20 = 20\n     20 +export const v20 = 20 / 0',
+    '### src/new.ts (added, +2 −0)',
+    '      1 +export const a = 1\n      2 +export const b = 42'
+  ],
+  tools: REVIEWER_TOOLS
+}
+
 let tmp: TempDir
 let repo: TestRepo
 let gh: FakeGitHub
@@ -103,6 +125,8 @@ beforeEach(async () => {
 afterEach(async () => {
   // Every request any test made was valid against GitHub's OpenAPI description.
   gh.assertClean()
+  // Every request the reviewer got carried what its scripted reply expected.
+  api?.assertExpectations()
   await api?.close()
   api = undefined
   await gh.close()
@@ -181,7 +205,12 @@ function expectNoLeak(): void {
 
 describe('review mode through dist/index.js', () => {
   it('posts ONE review with findings on exactly the right lines; the rest in the body and summary', async () => {
-    const run = await review({})
+    // The commit under review too, by its short sha and subject.
+    const sees = {
+      ...WHOLE_PR,
+      contains: [...WHOLE_PR.contains!, `${headSha.slice(0, 12)} feature`]
+    }
+    const run = await review({ replies: [{ structuredOutput: REVIEW, expect: sees }] })
     expect(run.exitCode).toBe(0)
     gh.assertClean()
     const reviews = gh.reviews(OWNER, REPO, PR)
@@ -230,7 +259,11 @@ describe('review mode through dist/index.js', () => {
     const run = await review({
       replies: [
         { toolUses: [{ name: 'Read', input: { file_path: 'src/new.ts' } }] },
-        { structuredOutput: { summary: 'ok', verdict: 'approve', findings: [] } }
+        {
+          structuredOutput: { summary: 'ok', verdict: 'approve', findings: [] },
+          // The Read's result as the CLI numbers it: the head's line 2, not the diff's `+` line.
+          expect: { label: 'after the Read', contains: ['2\texport const b = 42'] }
+        }
       ]
     })
     expect(run.exitCode).toBe(0)
@@ -346,7 +379,24 @@ describe('review mode through dist/index.js', () => {
     const first = await review({})
     expect(first.exitCode).toBe(0)
     const summaryId = first.outputs['summary-comment-id']
-    const second = await review({})
+    // The reviewer is told what is already on the pull request, so it does not repeat it.
+    const second = await review({
+      replies: [
+        {
+          structuredOutput: REVIEW,
+          expect: {
+            label: 're-review of the same head',
+            contains: [
+              'Already reported and still open — do not report these again:',
+              '- src/calc.ts:5 [critical] eval of user input',
+              '- src/calc.ts:20 [minor] Division by zero',
+              '- src/new.ts:2 [nit] Name the constant',
+              '- src/calc.ts:5 [minor] The old value was used elsewhere'
+            ]
+          }
+        }
+      ]
+    })
     expect(second.exitCode).toBe(0)
     expect(gh.reviews(OWNER, REPO, PR)).toHaveLength(1)
     expect(gh.reviewComments(OWNER, REPO, PR)).toHaveLength(4)
@@ -367,9 +417,31 @@ describe('review mode through dist/index.js', () => {
     const next = repo.commit({ 'src/other.ts': 'export const other = true\n' }, 'second commit')
     repo.checkout(next)
     gh.pushToPullRequest(OWNER, REPO, PR, { headSha: next, diff: repo.diff(baseSha, next) })
+    const reviewed = headSha
     headSha = next
     const run = await review({
-      replies: [{ structuredOutput: { summary: 'Fine.', verdict: 'approve', findings: [] } }]
+      replies: [
+        {
+          structuredOutput: { summary: 'Fine.', verdict: 'approve', findings: [] },
+          expect: {
+            label: 'incremental review of the second commit',
+            contains: [
+              `This is an incremental review: the diff below is only what changed since ${reviewed}`,
+              '### src/other.ts (added, +1 −0)',
+              '      1 +export const other = true',
+              'The 1 commit(s) under review, oldest first',
+              `${next.slice(0, 12)} second commit`
+            ],
+            notContains: [
+              '### src/calc.ts',
+              '### src/new.ts',
+              'eval(input)',
+              `${reviewed.slice(0, 12)} feature`
+            ],
+            tools: REVIEWER_TOOLS
+          }
+        }
+      ]
     })
     expect(run.exitCode).toBe(0)
     const prompt = (api!.mainRequests()[0]!.body as { messages: { content: unknown }[] }).messages
@@ -395,11 +467,22 @@ describe('review mode through dist/index.js', () => {
     )
     repo.checkout(fixed)
     gh.pushToPullRequest(OWNER, REPO, PR, { headSha: fixed, diff: repo.diff(baseSha, fixed) })
+    const reviewed = headSha
     headSha = fixed
     // The reviewer no longer reports the eval, nor the division (whose lines did not change).
     const run = await review({
       replies: [
-        { structuredOutput: { summary: 'Better.', verdict: 'comment', findings: [FINDINGS[2]] } }
+        {
+          structuredOutput: { summary: 'Better.', verdict: 'comment', findings: [FINDINGS[2]] },
+          expect: {
+            label: 'incremental review of the fix',
+            contains: [
+              `only what changed since ${reviewed}`,
+              '    (5) -export const v5 = eval(input)\n      5 +export const v5 = Number(input)'
+            ],
+            notContains: ['export const v20 = 20 / 0', '### src/new.ts']
+          }
+        }
       ]
     })
     expect(run.exitCode).toBe(0)
@@ -443,6 +526,17 @@ describe('review mode through dist/index.js', () => {
     })
     gh.setReadOnly(true)
     const run = await review({
+      // An untrusted head changes where the review goes, not what the reviewer sees or may do.
+      replies: [
+        {
+          structuredOutput: REVIEW,
+          expect: {
+            label: 'reviewer of a fork',
+            contains: ['Title: From a fork', ...WHOLE_PR.contains!.slice(1)],
+            tools: REVIEWER_TOOLS
+          }
+        }
+      ],
       event: pullRequestEvent({
         number: 8,
         pull_request: { number: 8, state: 'open', user: { login: 'mallory' } }

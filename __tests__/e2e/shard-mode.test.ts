@@ -7,6 +7,7 @@ import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
   startScriptedApi,
+  type Expectation,
   type RecordedRequest,
   type Reply,
   type ScriptedApi
@@ -34,6 +35,8 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
+  // Every session was shown what its scripted replies expected.
+  api?.assertExpectations()
   await api?.close()
   api = undefined
   await artifacts.close()
@@ -54,13 +57,28 @@ function cwdOf(req: RecordedRequest): string {
   return found[1]!
 }
 
+/** A task's session holds its own task and nothing of its siblings'. */
+function ownTaskOnly(task: string, tasks: string[], extra: string[] = []): Expectation {
+  const siblings = tasks.filter(other => other !== task)
+  return {
+    label: `session of ${task}`,
+    contains: [PROMPT.replace('{task}', task), ...extra],
+    notContains: siblings.flatMap(other => [
+      `Migrate ${other} from`,
+      `module.exports = ${JSON.stringify(path.basename(other))}`
+    ])
+  }
+}
+
 /** Read the task's file, turn its export into ESM, then report `status`. */
 function migrate(req: RecordedRequest, turn: number, task: string, status: 'ok' | 'fail'): Reply {
   const file = path.join(cwdOf(req), task)
   const name = JSON.stringify(path.basename(task))
   const steps: Reply[] = [
-    { toolUses: [{ name: 'Read', input: { file_path: file } }] },
+    { toolUses: [{ name: 'Read', input: { file_path: file } }], expect: ownTaskOnly(task, TASKS) },
     {
+      // The Read's result is this task's file, in this task's worktree.
+      expect: ownTaskOnly(task, TASKS, [`1\tmodule.exports = ${name}`]),
       toolUses: [
         {
           name: 'Edit',
@@ -89,7 +107,10 @@ function writer(req: RecordedRequest, turn: number): Reply {
   if (task === 'src/a.js' || task === 'src/d.js') return migrate(req, turn, task, 'ok')
   if (task === 'src/b.js') return migrate(req, turn, task, 'fail')
   if (task === 'src/c.js')
-    return { structuredOutput: { status: 'ok', summary: 'src/c.js is already ESM' } }
+    return {
+      structuredOutput: { status: 'ok', summary: 'src/c.js is already ESM' },
+      expect: ownTaskOnly(task, TASKS)
+    }
   return { text: 'no task found' }
 }
 
@@ -287,9 +308,11 @@ describe('shard mode through dist/index.js', () => {
       const write = ci
         ? { file_path: path.join(cwd, '.github/workflows/ci.yml'), content: 'on: push\n' }
         : { file_path: path.join(cwd, 'notes.txt'), content: `token: ${token}\n` }
+      const own = ci ? tasks[0]! : tasks[1]!
+      const sees = ownTaskOnly(own, tasks)
       const steps: Reply[] = [
-        { toolUses: [{ name: 'Write', input: write }] },
-        { structuredOutput: { status: 'ok', summary: 'Done' } }
+        { toolUses: [{ name: 'Write', input: write }], expect: sees },
+        { structuredOutput: { status: 'ok', summary: 'Done' }, expect: sees }
       ]
       return steps[turn] ?? { text: 'done' }
     })

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
   startScriptedApi,
+  type Expectation,
   type RecordedRequest,
   type Reply,
   type ScriptedApi
@@ -54,6 +55,8 @@ afterEach(async () => {
   try {
     // Whatever a test did, the GitHub token never reached the model server.
     for (const server of used) expectNoLeak(server.requests)
+    // Every session was shown what its scripted replies expected.
+    for (const server of used) server.assertExpectations()
     // Every request any test made was valid against GitHub's OpenAPI description.
     gh.assertClean()
   } finally {
@@ -69,11 +72,28 @@ function file(rel: string): string {
   return path.join(repo.workspace, rel)
 }
 
+/** The writer's first request: the task, fenced as the task, with the rules. */
+const GETS_THE_TASK: Expectation = {
+  label: 'writer, first request',
+  contains: [
+    `<task>\n${PROMPT}\n</task>`,
+    '- Do not change anything under .github/workflows: such changes are refused'
+  ]
+}
+
 /** The writer's edits: read greet.ts, edit it, create farewell.ts, then the report. */
 function writerReplies(options: { greet?: string; report?: unknown } = {}): Reply[] {
   return [
-    { toolUses: [{ name: 'Read', input: { file_path: file('src/greet.ts') } }] },
     {
+      toolUses: [{ name: 'Read', input: { file_path: file('src/greet.ts') } }],
+      expect: GETS_THE_TASK
+    },
+    {
+      // The Read's result, numbered as the CLI shows files.
+      expect: {
+        label: 'writer, after the Read',
+        contains: ['1\texport const greet = () => "hello"']
+      },
       toolUses: [
         {
           name: 'Edit',
@@ -411,6 +431,18 @@ describe('write mode through dist/index.js', () => {
       inputs: { review: 'true' },
       reviewerReplies: [
         {
+          expect: {
+            label: 'reviewer of the written pull request',
+            contains: [
+              'Title: Say goodbye in greet and add farewell',
+              '### src/farewell.ts (added, +1 −0)',
+              '      1 +export const farewell = "bye"',
+              '    (1) -export const greet = () => "hello"\n      1 +export const greet = () => "goodbye"'
+            ],
+            // A fresh context: nothing of the writer's task or conversation.
+            notContains: ['<task>', PROMPT],
+            tools: ['Read', 'Grep', 'Glob', 'StructuredOutput']
+          },
           structuredOutput: {
             summary: 'One naming nit.',
             verdict: 'comment',
@@ -451,8 +483,19 @@ describe('write mode through dist/index.js', () => {
     const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`
     git(repo.workspace, ['config', '--local', 'http.https://github.com/.extraheader', header])
     const replies = writerReplies()
-    // A prompt-injected writer reads .git/config first.
-    replies.unshift({ toolUses: [{ name: 'Read', input: { file_path: file('.git/config') } }] })
+    // A prompt-injected writer reads .git/config first: it gets the file, without the header.
+    replies.unshift({
+      toolUses: [{ name: 'Read', input: { file_path: file('.git/config') } }],
+      expect: GETS_THE_TASK
+    })
+    replies[1] = {
+      ...replies[1]!,
+      expect: {
+        label: 'writer, after reading .git/config',
+        contains: ['[remote "origin"]'],
+        notContains: ['extraheader', 'AUTHORIZATION']
+      }
+    }
     const run = await write({ replies })
     expectOk(run)
     expect(run.outputs['pr-operation']).toBe('created')

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { startScriptedApi, type Script, type ScriptedApi } from './anthropic-api.js'
+import { promptText, startScriptedApi, type Script, type ScriptedApi } from './anthropic-api.js'
 
 interface SseEvent {
   event: string
@@ -298,5 +298,162 @@ describe('startScriptedApi', () => {
     const response = await post(server, messagesBody({}))
     expect(response.status).toBe(500)
     expect(JSON.stringify(await response.json())).toContain('bad script')
+  })
+})
+
+/** A request shaped the way Claude Code 2.1.197 sends it: system blocks, reminders, a tool result. */
+function cliBody(): Record<string, unknown> {
+  return {
+    model: 'claude-test-model',
+    max_tokens: 100,
+    stream: true,
+    system: [
+      { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.197' },
+      { type: 'text', text: 'You are a Claude agent.\n - Primary working directory: /w/a' }
+    ],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '<system-reminder>\nToday is a day.\n</system-reminder>' },
+          { type: 'text', text: 'Review this "diff":\n      5 +export const v5 = eval(input)' }
+        ]
+      },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { file_path: 'said' } }]
+      },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_1',
+            content: [{ type: 'text', text: '1\texport const a = 1\n2\texport const b = 42' }]
+          }
+        ]
+      }
+    ],
+    tools: ['Read', 'Grep', 'Glob', 'StructuredOutput'].map(name => ({ name, input_schema: {} }))
+  }
+}
+
+describe('expectations on the request a reply answers', () => {
+  it('the prompt text is the system prompt, user text and tool results, unescaped, without the assistant', () => {
+    const text = promptText(cliBody())
+    expect(text).toContain('Primary working directory: /w/a')
+    expect(text).toContain('Review this "diff":\n      5 +export const v5 = eval(input)')
+    expect(text).toContain('2\texport const b = 42')
+    expect(text).not.toContain('said')
+    expect(promptText({ messages: [{ role: 'user', content: 'plain string' }] })).toBe(
+      'plain string'
+    )
+  })
+
+  it('a request that meets every expectation passes', async () => {
+    const server = await start([
+      {
+        text: 'fine',
+        expect: {
+          contains: ['      5 +export const v5 = eval(input)', 'Review this "diff"'],
+          notContains: ['export const c'],
+          system: ['Primary working directory: /w/a'],
+          tools: ['StructuredOutput', 'Read', 'Glob', 'Grep']
+        }
+      },
+      { text: 'second', expect: { contains: ['2\texport const b = 42'] } }
+    ])
+    const body = cliBody()
+    await (
+      await post(server, { ...body, messages: (body.messages as unknown[]).slice(0, 1) })
+    ).text()
+    await (await post(server, body)).text()
+    expect(() => server.assertExpectations()).not.toThrow()
+    await server.close()
+    api = undefined
+  })
+
+  it('a missing snippet fails with the turn, the snippet and the nearest part of the prompt', async () => {
+    const server = await start([
+      { text: 'zero' },
+      {
+        text: 'still answered',
+        expect: { label: 'reviewer, first request', contains: ['      5 +export const v5 = 5'] }
+      }
+    ])
+    const response = await post(server, cliBody())
+    // Recorded, not refused: the CLI gets its reply and goes on.
+    expect(assemble(parseSse(await response.text())).blocks[0].text).toBe('still answered')
+    let message = ''
+    try {
+      server.assertExpectations()
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toBe(
+      [
+        'Scripted API: 1 expectation(s) not met',
+        '',
+        '1) request 1 (turn 1) "reviewer, first request": the prompt does not contain:',
+        '    |       5 +export const v5 = 5',
+        '  the nearest: its first 27 of 28 characters match, then the prompt goes on with ' +
+          '"eval(input)\\n\\n1\\texport const a = 1\\n2\\texpo":',
+        '    | …header: cc_version=2.1.197',
+        '    | You are a Claude agent.',
+        '    |  - Primary working directory: /w/a',
+        '    | ',
+        '    | <system-reminder>',
+        '    | Today is a day.',
+        '    | </system-reminder>',
+        '    | Review this "diff":',
+        '    |       5 +export const v5 = eval(input)',
+        '    | ',
+        '    | 1\texport const a = 1',
+        '    | 2\texport const b = 42'
+      ].join('\n')
+    )
+    // Once thrown, close() does not throw the same failures again.
+    await server.close()
+    api = undefined
+  })
+
+  it('reports a tool set that differs, what must not be there, and the system prompt apart', async () => {
+    const server = await start(() => ({
+      text: 'x',
+      expect: {
+        tools: ['Read', 'Grep', 'Glob', 'StructuredOutput', 'Edit'],
+        notContains: ['eval(input)'],
+        system: ['Review this']
+      }
+    }))
+    await (
+      await post(server, {
+        ...cliBody(),
+        tools: [...(cliBody().tools as unknown[]), { name: 'Bash' }]
+      })
+    ).text()
+    expect(() => server.assertExpectations()).toThrow(
+      /the tools offered differ:\n {2}expected: Edit, Glob, Grep, Read, StructuredOutput\n {2}offered: {2}Bash, Glob, Grep, Read, StructuredOutput\n {2}missing: {2}Edit\n {2}extra: {4}Bash/
+    )
+    expect(() => server.assertExpectations()).toThrow(
+      /the prompt contains what it must not:\n {4}\| eval\(input\)\n {2}found here:\n[^]*5 \+export const v5 = eval\(input\)/
+    )
+    expect(() => server.assertExpectations()).toThrow(
+      /request 1 \(turn 1\): the system prompt does not contain:\n {4}\| Review this\n {2}no part of it was found/
+    )
+    await server.close()
+    api = undefined
+  })
+
+  it('an expectation whose turn no request reached fails; close() throws what nobody asked for', async () => {
+    const server = await start([
+      { text: 'zero' },
+      { text: 'one', expect: { label: 'after the Read', contains: ['anything'] } }
+    ])
+    await (await post(server, messagesBody({}))).text()
+    api = undefined
+    await expect(server.close()).rejects.toThrow(
+      'turn 1 "after the Read": no request reached this turn, so its expectation was never checked'
+    )
   })
 })

@@ -59,7 +59,26 @@ export interface ToolUse {
   input: Record<string, unknown>
 }
 
-export type Reply =
+/**
+ * What the request a reply answers must carry, checked when it arrives. A mismatch is recorded
+ * (the reply is still sent, so the CLI goes on) and thrown by `assertExpectations()`.
+ */
+export interface Expectation {
+  /** Names the request in a failure, e.g. "reviewer, first request". */
+  label?: string
+  /** Snippets of the text the model is shown: the system prompt, user text, tool results. */
+  contains?: string[]
+  /** Snippets that must be nowhere in that text. */
+  notContains?: string[]
+  /** Snippets of the system prompt alone. */
+  system?: string[]
+  /** The exact set of tool names offered, in any order. */
+  tools?: string[]
+}
+
+export type Reply = ReplyBody & { expect?: Expectation }
+
+type ReplyBody =
   | { text: string; usage?: Usage }
   | { toolUses: ToolUse[]; text?: string; usage?: Usage }
   /** A tool_use of `StructuredOutput`, the tool the CLI adds for `--json-schema`. */
@@ -95,6 +114,12 @@ export interface ScriptedApi {
   requests: RecordedRequest[]
   /** The `POST /v1/messages` requests that offered tools, i.e. the agent's turns. */
   mainRequests(): RecordedRequest[]
+  /**
+   * Throws one readable error for every expectation a request did not meet, and for every
+   * expectation of an array script whose turn no request reached. Call it after each run.
+   */
+  assertExpectations(): void
+  /** Closes the server; rejects with what assertExpectations would throw, if nobody asked. */
   close(): Promise<void>
 }
 
@@ -136,9 +161,42 @@ export async function startScriptedApi(script: Script): Promise<ScriptedApi> {
     return `${prefix}${String(n).padStart(24, '0')}`
   }
 
+  const failures: string[] = []
+  let reported = 0
+  const reachedTurns = new Set<number>()
   const replyFor = (req: RecordedRequest, turn: number): Reply => {
-    if (typeof script === 'function') return script(req, turn)
-    return script[turn] ?? { text: 'done' }
+    const reply = typeof script === 'function' ? script(req, turn) : script[turn]
+    reachedTurns.add(turn)
+    if (reply?.expect) {
+      const where = `request ${requests.indexOf(req) + 1} (turn ${turn})`
+      const label = reply.expect.label ? ` "${reply.expect.label}"` : ''
+      for (const problem of checkExpectation(req.body, reply.expect)) {
+        failures.push(`${where}${label}: ${problem}`)
+      }
+    }
+    return reply ?? { text: 'done' }
+  }
+  const unmet = (): string[] => {
+    const unreached = Array.isArray(script)
+      ? script.flatMap((reply, turn) =>
+          reply.expect && !reachedTurns.has(turn)
+            ? [
+                `turn ${turn}${reply.expect.label ? ` "${reply.expect.label}"` : ''}: no request ` +
+                  'reached this turn, so its expectation was never checked'
+              ]
+            : []
+        )
+      : []
+    return [...failures, ...unreached]
+  }
+  const assertExpectations = (): void => {
+    const all = unmet()
+    reported = all.length
+    if (all.length === 0) return
+    throw new Error(
+      `Scripted API: ${all.length} expectation(s) not met\n\n` +
+        all.map((text, i) => `${i + 1}) ${text}`).join('\n\n')
+    )
   }
 
   const server = createServer((req, res) => {
@@ -250,13 +308,172 @@ export async function startScriptedApi(script: Script): Promise<ScriptedApi> {
     url: `http://127.0.0.1:${port}`,
     requests,
     mainRequests: () => requests.filter(request => !request.isSideRequest),
-    close: () =>
-      new Promise<void>(resolve => {
+    assertExpectations,
+    close: async () => {
+      await new Promise<void>(resolve => {
         server.close(() => resolve())
         // Hanging replies and keep-alive sockets would otherwise hold the server (and jest) open.
         server.closeAllConnections()
       })
+      // A test that never asked still fails: an unchecked expectation must not pass silently.
+      if (unmet().length > reported) assertExpectations()
+    }
   }
+}
+
+interface TextBlock {
+  type?: string
+  text?: unknown
+  content?: unknown
+}
+
+/** The text of a content field: a string, or blocks whose text and tool results are joined. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  return content
+    .map((block: TextBlock | null) => {
+      if (block?.type === 'text' && typeof block.text === 'string') return block.text
+      if (block?.type === 'tool_result') return contentText(block.content)
+      return block?.type ? `[${block.type}]` : ''
+    })
+    .filter(text => text !== '')
+    .join('\n')
+}
+
+/** The system prompt as the model reads it. */
+export function systemText(body: unknown): string {
+  return contentText((body as { system?: unknown } | undefined)?.system)
+}
+
+/**
+ * What a request shows the model from outside: the system prompt, then every non-assistant
+ * message's text and tool results, unescaped. The assistant's own turns are left out: they are
+ * the script's words, and a snippet found there would prove nothing about what the CLI sent.
+ */
+export function promptText(body: unknown): string {
+  const messages = (body as { messages?: unknown } | undefined)?.messages
+  const parts = [systemText(body)]
+  if (Array.isArray(messages)) {
+    for (const message of messages as ({ role?: unknown; content?: unknown } | null)[]) {
+      if (message?.role !== 'assistant') parts.push(contentText(message?.content))
+    }
+  }
+  return parts.filter(part => part !== '').join('\n\n')
+}
+
+function lastUserText(body: unknown): string {
+  const messages = (body as { messages?: unknown } | undefined)?.messages
+  if (!Array.isArray(messages)) return ''
+  const last = [...(messages as ({ role?: unknown; content?: unknown } | null)[])]
+    .reverse()
+    .find(message => message?.role !== 'assistant')
+  return contentText(last?.content)
+}
+
+/** Every way the request misses the expectation, each a readable paragraph. */
+function checkExpectation(body: unknown, expected: Expectation): string[] {
+  const problems: string[] = []
+  const prompt = promptText(body)
+  const system = systemText(body)
+  for (const snippet of expected.contains ?? []) {
+    if (!prompt.includes(snippet)) {
+      problems.push(missing('the prompt', snippet, prompt, lastUserText(body)))
+    }
+  }
+  for (const snippet of expected.system ?? []) {
+    if (!system.includes(snippet))
+      problems.push(missing('the system prompt', snippet, system, system))
+  }
+  for (const snippet of expected.notContains ?? []) {
+    const at = prompt.indexOf(snippet)
+    if (at >= 0) {
+      problems.push(
+        `the prompt contains what it must not:\n${quote(snippet)}\n  found here:\n` +
+          quote(excerpt(prompt, at, snippet.length))
+      )
+    }
+  }
+  if (expected.tools) {
+    const tools = (body as { tools?: { name?: unknown }[] } | undefined)?.tools ?? []
+    const offered = tools.map(tool => String(tool?.name)).sort()
+    const wanted = [...expected.tools].sort()
+    const extra = offered.filter(name => !wanted.includes(name))
+    const absent = wanted.filter(name => !offered.includes(name))
+    if (extra.length > 0 || absent.length > 0) {
+      problems.push(
+        'the tools offered differ:\n' +
+          `  expected: ${wanted.join(', ')}\n` +
+          `  offered:  ${offered.join(', ')}\n` +
+          (absent.length > 0 ? `  missing:  ${absent.join(', ')}\n` : '') +
+          (extra.length > 0 ? `  extra:    ${extra.join(', ')}\n` : '')
+      )
+    }
+  }
+  return problems
+}
+
+const EXCERPT_BEFORE = 160
+const EXCERPT_AFTER = 320
+
+/** A missing snippet, with the part of the text that comes nearest to it. */
+function missing(what: string, snippet: string, text: string, fallback: string): string {
+  const head = `${what} does not contain:\n${quote(snippet)}\n`
+  const prefix = longestPrefixIn(text, snippet)
+  const suffix = longestPrefixIn(reverse(text), reverse(snippet))
+  const best = Math.max(prefix.length, suffix.length)
+  // A few characters in common say nothing: show where the prompt's own text begins instead.
+  if (best < Math.min(8, Math.ceil(snippet.length / 2))) {
+    return (
+      `${head}  no part of it was found; the last message to the model begins:\n` +
+      quote(fallback.slice(0, EXCERPT_BEFORE + EXCERPT_AFTER) + (fallback.length > 480 ? '…' : ''))
+    )
+  }
+  if (prefix.length >= suffix.length) {
+    const at = text.indexOf(prefix)
+    return (
+      `${head}  the nearest: its first ${prefix.length} of ${snippet.length} characters ` +
+      `match, then the prompt goes on with ${JSON.stringify(text.slice(at + prefix.length, at + prefix.length + 40))}:\n` +
+      quote(excerpt(text, at, prefix.length))
+    )
+  }
+  const tail = reverse(suffix)
+  const at = text.indexOf(tail)
+  return (
+    `${head}  the nearest: its last ${tail.length} of ${snippet.length} characters match, ` +
+    `after ${JSON.stringify(text.slice(Math.max(0, at - 40), at))}:\n` +
+    quote(excerpt(text, at, tail.length))
+  )
+}
+
+/** The longest start of `snippet` found in `text` (if one start is found, so is every shorter). */
+function longestPrefixIn(text: string, snippet: string): string {
+  let low = 0
+  let high = snippet.length
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2)
+    if (text.includes(snippet.slice(0, middle))) low = middle
+    else high = middle - 1
+  }
+  return snippet.slice(0, low)
+}
+
+function reverse(text: string): string {
+  return [...text].reverse().join('')
+}
+
+function excerpt(text: string, at: number, length: number): string {
+  const start = Math.max(0, at - EXCERPT_BEFORE)
+  const end = Math.min(text.length, at + length + EXCERPT_AFTER)
+  return `${start > 0 ? '…' : ''}${text.slice(start, end)}${end < text.length ? '…' : ''}`
+}
+
+/** Indented, so a snippet's own line breaks and spaces show as they are. */
+function quote(text: string): string {
+  return text
+    .split('\n')
+    .map(line => `    | ${line}`)
+    .join('\n')
 }
 
 function countAssistantMessages(messages: unknown): number {
