@@ -39,7 +39,7 @@ import type { Inputs } from '../inputs.js'
 import { renderVerify } from '../write/render.js'
 import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { requireToken, type ModeOutcome } from './outcome.js'
-import { reviewPullRequest } from './review.js'
+import { reviewPullRequest } from './steps/review-pr.js'
 import {
   adoptReviewOutcome,
   checkBranchName,

@@ -20,7 +20,7 @@ import type { Finding } from '../review/findings.js'
 import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js'
 import { addressPullRequest } from './address.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
-import { reviewPullRequest } from './review.js'
+import { reviewPullRequest } from './steps/review-pr.js'
 import { writeChanges } from './write.js'
 
 /**

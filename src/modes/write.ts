@@ -32,7 +32,7 @@ import { NO_VERIFY, verifyCheckout, type VerifyResult } from '../write/verify.js
 import { botSender, readEvent } from '../github/event.js'
 import { WRITER_TOOLS } from '../agent/tools.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
-import { reviewPullRequest, type ReviewRound } from './review.js'
+import { reviewPullRequest, type ReviewRound } from './steps/review-pr.js'
 import {
   adoptReviewOutcome,
   checkBranchName,
