@@ -16,7 +16,7 @@ import {
   type ShardResults
 } from '../../src/fanout/merge.js'
 import type { PlannedMatrix, TaskResult } from '../../src/fanout/results.js'
-import { MAX_BODY_CHARS } from '../../src/github/pulls.js'
+import { MAX_BODY_CHARS } from '../../src/github/body.js'
 import { trailerMarkers } from '../../src/review/findings.js'
 
 function result(task: string, overrides: Partial<TaskResult> = {}): TaskResult {

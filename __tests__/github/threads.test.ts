@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { GitHub } from '../../src/github/client.js'
-import { createReview, getPullRequest, listReviewComments } from '../../src/github/pulls.js'
+import { getPullRequest } from '../../src/github/pulls.js'
+import { createReview, listReviewComments } from '../../src/github/reviews.js'
 import {
   listReviewThreads,
   replyToReviewThread,

@@ -1,13 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
-import {
-  canComment,
-  hunkContaining,
-  parseUnifiedDiff,
-  rangeInOneHunk,
-  type FileDiff,
-  type ParsedDiff
-} from '../../src/review/diff.js'
+import { canComment, hunkContaining, rangeInOneHunk } from '../../src/review/commentable.js'
+import { parseUnifiedDiff, type FileDiff, type ParsedDiff } from '../../src/review/diff.js'
 
 // The fixtures are real `git diff` output made by scripts/make-diff-fixtures.sh; every line
 // number below was read off the fixture named in its describe block.

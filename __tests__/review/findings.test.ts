@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { withTrailerMarker } from '../../src/github/pulls.js'
+import { withTrailerMarker } from '../../src/github/body.js'
 import { renderFindingComment } from '../../src/review/anchor.js'
 import {
   REVIEW_MARKER,

@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import type { ReviewThread } from '../../src/github/threads.js'
 import { parseUnifiedDiff } from '../../src/review/diff.js'
 import { findingMarker } from '../../src/review/findings.js'
-import { threadsToResolve } from '../../src/review/resolve.js'
+import { threadsToResolve, type PostedThread as ReviewThread } from '../../src/review/resolve.js'
 
 // Since the last review, lines 10-12 of a.ts changed (old side 10-12 → new side 10-13).
 const SINCE = parseUnifiedDiff(

@@ -172,6 +172,15 @@ export function errorBody(error: unknown): Record<string, unknown> | undefined {
     : undefined
 }
 
+/** One entry of an error body's `errors`, as text (GitHub answers strings or objects). */
+export function describeError(item: unknown): string {
+  if (typeof item === 'string') return item
+  if (typeof item !== 'object' || item === null) return String(item)
+  const fields = item as Record<string, unknown>
+  if (typeof fields.message === 'string') return fields.message
+  return [fields.resource, fields.field, fields.code].filter(v => typeof v === 'string').join(' ')
+}
+
 /** The longest single wait before a retry (TANDEM_RETRY_AFTER_CAP_MS), or undefined: no cap. */
 export function retryWaitCap(
   raw: string | undefined = process.env.TANDEM_RETRY_AFTER_CAP_MS

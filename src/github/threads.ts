@@ -1,5 +1,5 @@
 import { mayHaveLanded, type GitHub, type Repo } from './client.js'
-import { fitBody } from './pulls.js'
+import { fitBody } from './body.js'
 
 export interface ThreadComment {
   /** GraphQL node id. */

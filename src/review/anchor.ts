@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { canComment, rangeInOneHunk, type ParsedDiff } from './diff.js'
+import { canComment, rangeInOneHunk } from './commentable.js'
+import type { ParsedDiff } from './diff.js'
 import { fenced, inertMarkdown, neutralizeMarkers } from '../markdown.js'
 import { findingMarker, fingerprint, severityRank, type Finding, type Side } from './findings.js'
 

@@ -1,17 +1,12 @@
 /**
- * Unified diff parsing, and the question every inline review comment must answer first: can it
- * sit on this line? GitHub rejects the WHOLE review (422) when one comment misses the diff, so
- * findings are checked here before anything is posted.
- *
- * GitHub's rules, as this module applies them:
- * - RIGHT uses new-file line numbers: added lines and context lines inside a hunk.
- * - LEFT uses old-file line numbers: deleted lines and context lines inside a hunk.
- * - A multi-line comment (start_line..line) lies in ONE hunk, and its start precedes its end.
- * - Binary files and files without hunks (pure renames, mode changes, empty files) take none.
- *
- * Input is what `git diff` prints (with or without a/ b/ prefixes, renames, copies, binary
- * sections, C-quoted paths) or a plain `diff -u` / `diff -ru`.
+ * Unified diff parsing: what `git diff` prints (with or without a/ b/ prefixes, renames,
+ * copies, binary sections, C-quoted paths) or a plain `diff -u` / `diff -ru`, read into files
+ * and hunks. Where a review comment may sit on them is commentable.ts; hunk headers and hunk
+ * lines are diff-hunks.ts; the path names of header lines are diff-paths.ts.
  */
+
+import { makeHunk, parseHunkHeader, type HunkHeader } from './diff-hunks.js'
+import { parseName, splitGitNames, stripPrefix, unquote } from './diff-paths.js'
 
 export type Side = 'LEFT' | 'RIGHT'
 
@@ -76,10 +71,6 @@ const MINUS = 0x2d
 const BACKSLASH = 0x5c
 const QUOTE = 0x22
 const AT = 0x40
-const TAB = 0x09
-const COMMA = 0x2c
-const DIGIT_0 = 0x30
-const DIGIT_9 = 0x39
 const LOWER_D = 0x64
 const CR = 0x0d
 
@@ -273,16 +264,6 @@ export function parseUnifiedDiff(text: string): ParsedDiff {
   return { files, byPath }
 }
 
-interface HunkHeader {
-  oldStart: number
-  oldLines: number
-  newStart: number
-  newLines: number
-  header: string
-  /** A number too large to be exact (above 2^53 − 1): the header is well-formed but absurd. */
-  outOfRange?: boolean
-}
-
 /** The deletion and the addition git prints for a type change, as one file with both sides. */
 function typeChangeOf(deletion: FileDiff, addition: FileDiff): FileDiff {
   return {
@@ -298,144 +279,6 @@ function typeChangeOf(deletion: FileDiff, addition: FileDiff): FileDiff {
     newMode: addition.newMode,
     typeChange: true
   }
-}
-
-/**
- * A hunk whose `lines` are read from the diff text on first use. Most hunks are never looked at
- * line by line (anchoring needs only the ranges), and building an object per line of a large
- * diff costs more in garbage collection than the whole parse.
- */
-function makeHunk(
-  text: string,
-  h: HunkHeader,
-  from: number,
-  to: number,
-  oldMissing: number,
-  newMissing: number
-): Hunk {
-  let lines: DiffLine[] | undefined
-  return {
-    oldStart: h.oldStart,
-    oldLines: h.oldLines - oldMissing,
-    newStart: h.newStart,
-    newLines: h.newLines - newMissing,
-    header: h.header,
-    get lines(): DiffLine[] {
-      lines ??= readLines(text, from, Math.min(to, text.length), h.oldStart, h.newStart)
-      return lines
-    }
-  }
-}
-
-/** The lines of a hunk body the parser has already checked against the header's counts. */
-function readLines(
-  text: string,
-  from: number,
-  to: number,
-  oldStart: number,
-  newStart: number
-): DiffLine[] {
-  const out: DiffLine[] = []
-  let oldNo = oldStart
-  let newNo = newStart
-  let pos = from
-  while (pos < to) {
-    let eol = text.indexOf('\n', pos)
-    if (eol === -1 || eol > to) eol = to
-    const c = text.charCodeAt(pos)
-    if (c === MINUS) out.push({ kind: 'del', oldLine: oldNo++, text: text.slice(pos + 1, eol) })
-    else if (c === PLUS) out.push({ kind: 'add', newLine: newNo++, text: text.slice(pos + 1, eol) })
-    else if (c !== BACKSLASH) {
-      const body = eol > pos ? text.slice(pos + 1, eol) : ''
-      out.push({ kind: 'context', oldLine: oldNo++, newLine: newNo++, text: body })
-    }
-    pos = eol + 1
-  }
-  return out
-}
-
-/**
- * The hunk whose `side` range holds `line`, or undefined. Binary search over the hunks, which a
- * diff lists in ascending order on both sides.
- */
-export function hunkContaining(file: FileDiff, line: number, side: Side): Hunk | undefined {
-  const hunks = file.hunks
-  if (file.binary || hunks.length === 0 || !Number.isInteger(line) || line < 1) return undefined
-  const left = side === 'LEFT'
-  if (file.typeChange) {
-    return hunks.find(h => {
-      const start = left ? h.oldStart : h.newStart
-      const count = left ? h.oldLines : h.newLines
-      return count > 0 && line >= start && line < start + count
-    })
-  }
-  // The last hunk starting at or before `line`.
-  let lo = 0
-  let hi = hunks.length - 1
-  let found = -1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    const h = hunks[mid] as Hunk
-    if ((left ? h.oldStart : h.newStart) <= line) {
-      found = mid
-      lo = mid + 1
-    } else {
-      hi = mid - 1
-    }
-  }
-  // A hunk empty on this side (a pure deletion seen from RIGHT) starts where its neighbour
-  // might still be open, so step back past empty ones.
-  for (let j = found; j >= 0; j--) {
-    const h = hunks[j] as Hunk
-    const start = left ? h.oldStart : h.newStart
-    const count = left ? h.oldLines : h.newLines
-    if (count === 0) continue
-    return line < start + count ? h : undefined
-  }
-  return undefined
-}
-
-/** True when GitHub accepts a single-line review comment at `path`, `line`, `side`. */
-export function canComment(
-  diff: ParsedDiff,
-  path: string,
-  line: number,
-  side: Side = 'RIGHT'
-): boolean {
-  const file = diff.byPath.get(path)
-  return file !== undefined && hunkContaining(file, line, side) !== undefined
-}
-
-/**
- * True when GitHub accepts a multi-line comment from `startLine` (on `startSide`) to `line` (on
- * `side`): both ends commentable, both in the same hunk, and the start strictly before the end
- * in the hunk. GitHub refuses a range whose start equals its end ("start line must precede the
- * end line"), so a one-line finding is posted without `start_line`.
- */
-export function rangeInOneHunk(
-  diff: ParsedDiff,
-  path: string,
-  startLine: number,
-  line: number,
-  side: Side = 'RIGHT',
-  startSide: Side = side
-): boolean {
-  const file = diff.byPath.get(path)
-  if (file === undefined) return false
-  const hunk = hunkContaining(file, line, side)
-  if (hunk === undefined || hunkContaining(file, startLine, startSide) !== hunk) return false
-  if (startSide === side) return startLine < line
-  return rowOf(hunk, startLine, startSide) < rowOf(hunk, line, side)
-}
-
-/** Index in `hunk.lines` of the line numbered `line` on `side` (the caller knows it is there). */
-function rowOf(hunk: Hunk, line: number, side: Side): number {
-  const lines = hunk.lines
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] as DiffLine
-    if ((side === 'LEFT' ? l.oldLine : l.newLine) === line) return i
-  }
-  return -1
 }
 
 function newFile(): FileDiff {
@@ -591,207 +434,9 @@ function finalize(pending: Pending): FileDiff | null {
   return file
 }
 
-/**
- * Removes the a/ b/ (or --src-prefix / --dst-prefix) component of a `---` / `+++` name. The
- * `diff --git` line tells whether the diff was made with prefixes; without one (plain diffs),
- * both names are stripped when they both start with a/ b/, or when they agree after their first
- * component (`diff -ru old new`).
- */
-function stripPrefix(
-  name: string | null | undefined,
-  prefixed: boolean | undefined,
-  usual: string,
-  other: string | null | undefined
-): string | null | undefined {
-  if (name === null || name === undefined) return name
-  if (prefixed === false) return name
-  if (prefixed === true) return afterFirstComponent(name) ?? name
-  if (other === null || other === undefined) return name.startsWith(usual) ? name.slice(2) : name
-  const otherUsual = usual === 'a/' ? 'b/' : 'a/'
-  if (name.startsWith(usual) && other.startsWith(otherUsual)) return name.slice(2)
-  const rest = afterFirstComponent(name)
-  return rest !== null && rest === afterFirstComponent(other) ? rest : name
-}
-
-function afterFirstComponent(name: string): string | null {
-  const slash = name.indexOf('/')
-  return slash > 0 && slash < name.length - 1 ? name.slice(slash + 1) : null
-}
-
 function sortedHunks(hunks: Hunk[]): boolean {
   for (let i = 1; i < hunks.length; i++) {
     if ((hunks[i] as Hunk).oldStart < (hunks[i - 1] as Hunk).oldStart) return false
   }
   return true
-}
-
-/**
- * Splits the two names of a `diff --git` line when the file was not renamed or copied (a rename
- * carries its names unambiguously in `rename from` / `rename to`). Unquoted names may contain
- * spaces, so like `git apply` this accepts a split only where both names are the same path:
- * `P P` (made with --no-prefix) or `xP yP` (any one-component prefixes, a/ b/ by default).
- */
-function splitGitNames(names: string): { name: string; prefixed: boolean } | null {
-  let first: string
-  let second: string
-  if (names.charCodeAt(0) === QUOTE) {
-    const q = unquote(names, 0)
-    if (q === null || names.charCodeAt(q.end) !== SPACE) return null
-    first = q.value
-    const rest = parseName(names, q.end + 1)
-    if (rest === null) return null
-    second = rest
-  } else if (names.charCodeAt(names.length - 1) === QUOTE) {
-    // Only a rename mixes an unquoted and a quoted name; its header lines name it.
-    return null
-  } else {
-    const len = names.length
-    if (len % 2 === 1 && names.charCodeAt((len - 1) / 2) === SPACE) {
-      const half = names.slice(0, (len - 1) / 2)
-      if (names.endsWith(half)) return { name: half, prefixed: false }
-    }
-    const firstSlash = names.indexOf('/')
-    if (firstSlash <= 0) return null
-    const tail = names.slice(firstSlash + 1)
-    // Try every space of the first name as the separator; the second name, past its own
-    // prefix, must repeat exactly what came before the space.
-    for (let sp = tail.indexOf(' '); sp !== -1; sp = tail.indexOf(' ', sp + 1)) {
-      const candidate = tail.slice(0, sp)
-      const other = tail.slice(sp + 1)
-      const slash = other.indexOf('/')
-      if (slash > 0 && other.length - slash - 1 === candidate.length && other.endsWith(candidate)) {
-        return { name: candidate, prefixed: true }
-      }
-    }
-    return null
-  }
-  if (first === second) return { name: first, prefixed: false }
-  const a = afterFirstComponent(first)
-  if (a !== null && a === afterFirstComponent(second)) return { name: a, prefixed: true }
-  return null
-}
-
-/**
- * A path from a header line starting at `at`: C-quoted, or bare up to a tab (git adds a tab
- * after `---`/`+++` names that contain a space; GNU diff puts the timestamp after one).
- * `/dev/null` is returned as null.
- */
-function parseName(line: string, at: number): string | null {
-  let name: string
-  if (line.charCodeAt(at) === QUOTE) {
-    const q = unquote(line, at)
-    name = q === null ? line.slice(at) : q.value
-  } else {
-    const tab = line.indexOf('\t', at)
-    name = tab === -1 ? line.slice(at) : line.slice(at, tab)
-  }
-  return name === '/dev/null' ? null : name
-}
-
-const ESCAPES: Record<string, number> = {
-  a: 7,
-  b: 8,
-  t: TAB,
-  n: 10,
-  v: 11,
-  f: 12,
-  r: 13,
-  '"': QUOTE,
-  '\\': BACKSLASH
-}
-
-/**
- * Decodes a C-style quoted name as git writes it (`core.quotePath`): octal escapes are raw
- * bytes, so consecutive ones form UTF-8 sequences and are decoded together.
- */
-function unquote(s: string, start: number): { value: string; end: number } | null {
-  let out = ''
-  let bytes: number[] = []
-  const flush = (): void => {
-    if (bytes.length > 0) {
-      out += Buffer.from(bytes).toString('utf8')
-      bytes = []
-    }
-  }
-  let i = start + 1
-  while (i < s.length) {
-    const c = s.charCodeAt(i)
-    if (c === QUOTE) {
-      flush()
-      return { value: out, end: i + 1 }
-    }
-    if (c !== BACKSLASH) {
-      flush()
-      out += s[i]
-      i++
-      continue
-    }
-    const e = s.charCodeAt(i + 1)
-    if (e >= DIGIT_0 && e <= 0x37 && isOctal(s, i + 2) && isOctal(s, i + 3)) {
-      bytes.push(
-        ((e - DIGIT_0) << 6) |
-          ((s.charCodeAt(i + 2) - DIGIT_0) << 3) |
-          (s.charCodeAt(i + 3) - DIGIT_0)
-      )
-      i += 4
-      continue
-    }
-    const code = ESCAPES[s.charAt(i + 1)]
-    if (code === undefined) return null
-    bytes.push(code)
-    i += 2
-  }
-  return null
-}
-
-function isOctal(s: string, i: number): boolean {
-  const c = s.charCodeAt(i)
-  return c >= DIGIT_0 && c <= 0x37
-}
-
-/** `@@ -a[,b] +c[,d] @@[ section]`; an omitted count means 1. */
-function parseHunkHeader(line: string): HunkHeader | null {
-  let i = 4
-  const oldStart = readInt(line, i)
-  if (oldStart === null) return null
-  i = oldStart.end
-  let oldLines = 1
-  if (line.charCodeAt(i) === COMMA) {
-    const n = readInt(line, i + 1)
-    if (n === null) return null
-    oldLines = n.value
-    i = n.end
-  }
-  if (line.charCodeAt(i) !== SPACE || line.charCodeAt(i + 1) !== PLUS) return null
-  const newStart = readInt(line, i + 2)
-  if (newStart === null) return null
-  i = newStart.end
-  let newLines = 1
-  if (line.charCodeAt(i) === COMMA) {
-    const n = readInt(line, i + 1)
-    if (n === null) return null
-    newLines = n.value
-    i = n.end
-  }
-  if (!line.startsWith(' @@', i)) return null
-  const numbers = [oldStart.value, oldLines, newStart.value, newLines]
-  return {
-    oldStart: oldStart.value,
-    oldLines,
-    newStart: newStart.value,
-    newLines,
-    header: line,
-    outOfRange: numbers.some(n => !Number.isSafeInteger(n))
-  }
-}
-
-function readInt(s: string, at: number): { value: number; end: number } | null {
-  let value = 0
-  let i = at
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < DIGIT_0 || c > DIGIT_9) break
-    value = value * 10 + (c - DIGIT_0)
-  }
-  return i === at ? null : { value, end: i }
 }

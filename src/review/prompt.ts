@@ -1,7 +1,9 @@
 import type { FileDiff, ParsedDiff } from './diff.js'
 import { SEVERITIES, type Severity } from '../inputs.js'
 import { fenced } from '../markdown.js'
-import type { Finding } from './findings.js'
+import { readFingerprints, type Finding } from './findings.js'
+import { parseFindingComment } from './render.js'
+import type { PostedThread } from './resolve.js'
 
 export interface ReviewPromptInput {
   repository: string
@@ -38,6 +40,19 @@ const GENERATED = [
 
 export function isGeneratedPath(path: string): boolean {
   return GENERATED.some(pattern => pattern.test(path))
+}
+
+/** Tandem's findings still open on the PR, as the reviewer is told of them (openFindings). */
+export function openFindingsOf(threads: PostedThread[]): ReviewPromptInput['openFindings'] {
+  return threads
+    .filter(
+      thread => !thread.isResolved && readFingerprints(thread.comments[0]?.body ?? '').length > 0
+    )
+    .flatMap(thread => {
+      const parsed = parseFindingComment(thread.comments[0]!.body)
+      if (!parsed) return []
+      return [{ path: thread.path, line: thread.line ?? thread.originalLine ?? 0, ...parsed }]
+    })
 }
 
 /** The reviewer's prompt. PR text is fenced as data: it is written by whoever opened the PR. */

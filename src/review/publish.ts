@@ -1,15 +1,26 @@
-import * as core from '@actions/core'
-import { randomBytes } from 'node:crypto'
-import { httpStatus, retryWaitCap, type GitHub, type Repo } from '../github/client.js'
+/**
+ * What a review publishes, decided without GitHub: the review to post, where each finding went,
+ * the sticky summary's text, and which inline comments GitHub refused. github/publish.ts does
+ * the posting.
+ */
+
+import type { Inputs } from '../inputs.js'
 import {
-  createReview,
-  deleteReview,
-  listReviews,
-  ReviewRejectedError,
-  type Review
-} from '../github/pulls.js'
-import type { InlineFinding, ReviewComment, UnanchoredFinding } from './anchor.js'
-import { hasTrailerMarker } from './findings.js'
+  whyNotAnchorable,
+  type InlineFinding,
+  type ReviewPlan,
+  type UnanchoredFinding
+} from './anchor.js'
+import type { ParsedDiff } from './diff.js'
+import {
+  fingerprint,
+  readFingerprints,
+  type Finding,
+  type ReviewOutput,
+  type Verdict
+} from './findings.js'
+import { renderFindingsTable, renderReviewBody, renderSummaryComment } from './render.js'
+import type { PostedThread } from './resolve.js'
 
 export type ReviewEvent = 'COMMENT' | 'REQUEST_CHANGES'
 
@@ -31,128 +42,185 @@ export interface PostedReview {
   unanchored: UnanchoredFinding[]
 }
 
+/** What one run left on the pull request. */
+export interface Published {
+  reviewId: number | undefined
+  inlineCount: number
+  summaryCommentId: number | undefined
+  /** Where each of this run's findings went, in words for the job summary. */
+  placement: Map<Finding, string>
+}
+
+type Redact = (text: string) => string
+
+/** The review to post, or undefined when every finding is already on the pull request. */
+export function reviewToPost(
+  plan: ReviewPlan,
+  args: {
+    summary: string
+    verdict: Verdict
+    reviewEvent: Inputs['reviewEvent']
+    headSha: string
+    redact: Redact
+  }
+): ReviewToPost | undefined {
+  if (plan.inline.length === 0 && plan.unanchored.length === 0) return undefined
+  const { redact } = args
+  return {
+    commitId: args.headSha,
+    event:
+      args.reviewEvent === 'auto' && args.verdict === 'request_changes'
+        ? 'REQUEST_CHANGES'
+        : 'COMMENT',
+    inline: plan.inline.map(item => ({
+      ...item,
+      comment: { ...item.comment, body: redact(item.comment.body) }
+    })),
+    unanchored: plan.unanchored,
+    renderBody: off => redact(renderReviewBody({ summary: args.summary, unanchored: off }))
+  }
+}
+
+/** Where each finding went: already on the PR, inline, or listed in the body and summary. */
+export function placementOf(
+  plan: ReviewPlan,
+  posted: { inline: InlineFinding[]; unanchored: UnanchoredFinding[] }
+): Map<Finding, string> {
+  const placement = new Map<Finding, string>()
+  for (const item of plan.alreadyPosted) placement.set(item.finding, 'already on the PR')
+  for (const item of posted.inline) placement.set(item.finding, 'inline')
+  for (const item of posted.unanchored) placement.set(item.finding, `summary (${item.reason})`)
+  return placement
+}
+
+/** The sticky summary comment's text, redacted. */
+export function summaryCommentBody(args: {
+  plan: ReviewPlan
+  review: ReviewOutput
+  verdict: Verdict
+  /** This run's findings plus Tandem's findings still open on the PR. */
+  standing: Finding[]
+  /** What the posted review carries: inline, and listed in its body. */
+  posted: { inline: InlineFinding[]; unanchored: UnanchoredFinding[]; url: string | undefined }
+  threads: PostedThread[]
+  fullDiff: ParsedDiff
+  headSha: string
+  sinceSha: string | undefined
+  /** The summary an earlier run left, if any. */
+  previous: { body: string } | undefined
+  costUsd: number
+  numTurns: number
+  marker: string
+  redact: Redact
+}): string {
+  const { plan } = args
+  // A finding listed off the diff by an earlier run and reported again stays listed: the
+  // summary is replaced on every run, and nothing may drop out of it while still reported.
+  const threadFingerprints = new Set(
+    args.threads.flatMap(thread => readFingerprints(thread.comments[0]?.body ?? ''))
+  )
+  const stillListed = plan.alreadyPosted
+    .filter(item => !threadFingerprints.has(item.fingerprint))
+    .map(item => ({
+      ...item,
+      reason: whyNotAnchorable(item.finding, args.fullDiff) ?? 'listed by an earlier review'
+    }))
+  // Fingerprints listed by earlier runs and not reported now are kept (hidden), so a finding
+  // that comes back later is recognised and not posted a second time.
+  const carried = readFingerprints(args.previous?.body ?? '')
+  return args.redact(
+    renderSummaryComment({
+      verdict: args.verdict,
+      summary: args.review.summary,
+      findings: args.standing,
+      unanchored: [...args.posted.unanchored, ...stillListed],
+      inlineCount: args.posted.inline.length,
+      alreadyPostedCount: plan.alreadyPosted.length,
+      headSha: args.headSha,
+      sinceSha: args.sinceSha,
+      reviewUrl: args.posted.url,
+      costUsd: args.costUsd,
+      numTurns: args.numTurns,
+      carriedFingerprints: carried,
+      marker: args.marker
+    })
+  )
+}
+
+/** What a run that could not publish keeps: every finding, in the job summary only. */
+export function unpublished(findings: Finding[]): Published {
+  return {
+    reviewId: undefined,
+    inlineCount: 0,
+    summaryCommentId: undefined,
+    placement: new Map(findings.map(f => [f, 'job summary only']))
+  }
+}
+
+/**
+ * The review's part of the job summary: the findings table, and when nothing reached the pull
+ * request, the whole review body as well.
+ */
+export function renderReviewJobSummary(args: {
+  review: ReviewOutput
+  verdict: Verdict
+  placement: Map<Finding, string>
+  posted: boolean
+  redact: Redact
+}): string {
+  const { review, redact } = args
+  const everything = args.posted
+    ? ''
+    : `\n${redact(
+        renderReviewBody({
+          summary: review.summary,
+          unanchored: review.findings.map(finding => ({
+            finding,
+            fingerprint: fingerprint(finding),
+            reason: 'not posted to the pull request'
+          }))
+        })
+      )}\n`
+  return (
+    redact(
+      renderFindingsTable({
+        verdict: args.verdict,
+        findings: review.findings,
+        placement: args.placement
+      })
+    ) + everything
+  )
+}
+
+/** The review's own outputs (CONTRACT.md, Outputs: `review`). */
+export function reviewOutputs(
+  review: ReviewOutput,
+  verdict: Verdict,
+  published: Published
+): Record<string, string> {
+  return {
+    'review-id': published.reviewId ? String(published.reviewId) : '',
+    verdict,
+    findings: JSON.stringify(review.findings),
+    'findings-count': String(review.findings.length),
+    'inline-comments': String(published.inlineCount),
+    'summary-comment-id': published.summaryCommentId ? String(published.summaryCommentId) : ''
+  }
+}
+
 const REFUSED = 'GitHub refused it as an inline comment'
 
 /**
- * Posts ONE review, and makes sure every finding lands in it:
- * - GitHub refuses REQUEST_CHANGES on a pull request the token opened itself (a writer's PR):
- *   the review is then posted as COMMENT.
- * - GitHub rejects a whole review (422) for one bad comment. A pending review without comments
- *   first tells whether the comments are the cause (else: a stale pending review of ours is
- *   deleted, and the review tried once more); then the refused comments are found by probing
- *   halves as pending reviews (deleted again, never shown), moved to the body, the rest posted.
- * - A POST that failed otherwise may still have landed: the run marker in the body tells,
- *   before it is tried once more.
+ * The comments GitHub refuses, found by halves: `accepts` tells whether GitHub takes a review
+ * carrying these comments (github/publish.ts asks with a pending review, deleted again).
  */
-export async function postReview(
-  gh: GitHub,
-  repo: Repo,
-  prNumber: number,
-  review: ReviewToPost
-): Promise<PostedReview> {
-  // Unguessable, and read from the trailer only: another review that quotes it is not this one.
-  const runMarker = `<!-- tandem:run id=${review.commitId.slice(0, 12)}-${randomBytes(8).toString('hex')} -->`
-  let event = review.event
-  const attempt = async (
-    inline: InlineFinding[],
-    unanchored: UnanchoredFinding[]
-  ): Promise<PostedReview> => {
-    const body = `${review.renderBody(unanchored)}\n${runMarker}`
-    const post = () =>
-      createReview(gh, repo, prNumber, {
-        commitId: review.commitId,
-        event,
-        body,
-        comments: inline.map(item => item.comment)
-      })
-    const landed = (found: Review): PostedReview => ({
-      id: found.id,
-      url: found.htmlUrl,
-      event,
-      inline,
-      unanchored
-    })
-    for (let tries = 1; ; tries++) {
-      try {
-        const posted = await post()
-        return { id: posted.id, url: posted.htmlUrl, event, inline, unanchored }
-      } catch (error) {
-        if (error instanceof ReviewRejectedError) throw error
-        // 5xx, a network error, a rate limit: it may have landed. Look before trying again.
-        const found = (await listReviews(gh, repo, prNumber)).find(r =>
-          hasTrailerMarker(r.body, runMarker)
-        )
-        if (found) return landed(found)
-        const status = httpStatus(error)
-        if (tries >= 2 || status === 401 || status === 404 || isReadOnly(error)) throw error
-        core.warning(`Posting the review failed (${(error as Error).message}); trying once more`)
-        await new Promise(resolve => setTimeout(resolve, retryDelayMs()))
-      }
-    }
-  }
-
-  let rejection: ReviewRejectedError
-  try {
-    return await attempt(review.inline, review.unanchored)
-  } catch (error) {
-    if (!(error instanceof ReviewRejectedError)) throw error
-    rejection = error
-  }
-  if (event === 'REQUEST_CHANGES' && /own pull request/i.test(rejection.message)) {
-    core.warning('GitHub refuses REQUEST_CHANGES on a pull request of this token: posting COMMENT')
-    event = 'COMMENT'
-    try {
-      return await attempt(review.inline, review.unanchored)
-    } catch (error) {
-      if (!(error instanceof ReviewRejectedError)) throw error
-      rejection = error
-    }
-  }
-  core.warning(`GitHub refused the review (${rejection.message}); looking for the cause`)
-  let refused: InlineFinding[]
-  try {
-    if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
-      // Not the comments: most likely a pending review of ours left by an earlier, broken run.
-      await deleteOwnPendingReviews(gh, repo, prNumber)
-      if (!(await accepts(gh, repo, prNumber, review.commitId, []))) {
-        throw new Error(
-          `GitHub refuses any review on commit ${review.commitId} of #${prNumber} (has the head moved?)`
-        )
-      }
-    }
-    refused = await findRefused(gh, repo, prNumber, review.commitId, review.inline)
-  } catch (error) {
-    // Whatever stopped the search (pending reviews unsupported, the head moved): every finding
-    // still lands, all of them in the body.
-    core.warning(
-      `Could not find the refused comments (${(error as Error).message}); posting every finding in the body`
-    )
-    refused = review.inline
-  }
-  const accepted = review.inline.filter(item => !refused.includes(item))
-  const moved = refused.map(item => ({
-    finding: item.finding,
-    fingerprint: item.fingerprint,
-    reason: REFUSED
-  }))
-  core.info(
-    `${refused.length} comment(s) moved to the review body; posting ${accepted.length} inline`
-  )
-  return attempt(accepted, [...review.unanchored, ...moved])
-}
-
-/** Bisects the comments with pending (unsubmitted) reviews to find the ones GitHub refuses. */
-async function findRefused(
-  gh: GitHub,
-  repo: Repo,
-  prNumber: number,
-  commitId: string,
-  items: InlineFinding[]
+export async function findRefused(
+  items: InlineFinding[],
+  accepts: (subset: InlineFinding[]) => Promise<boolean>
 ): Promise<InlineFinding[]> {
   const probe = async (subset: InlineFinding[]): Promise<InlineFinding[]> => {
     if (subset.length === 0) return []
-    const comments = subset.map(item => item.comment)
-    if (await accepts(gh, repo, prNumber, commitId, comments)) return []
+    if (await accepts(subset)) return []
     if (subset.length === 1) return subset
     const half = Math.ceil(subset.length / 2)
     return [...(await probe(subset.slice(0, half))), ...(await probe(subset.slice(half)))]
@@ -160,42 +228,17 @@ async function findRefused(
   return probe(items)
 }
 
-async function accepts(
-  gh: GitHub,
-  repo: Repo,
-  prNumber: number,
-  commitId: string,
-  comments: ReviewComment[]
-): Promise<boolean> {
-  try {
-    const pending = await createReview(gh, repo, prNumber, { commitId, comments })
-    await deleteReview(gh, repo, prNumber, pending.id)
-    return true
-  } catch (error) {
-    if (error instanceof ReviewRejectedError) return false
-    throw error
+/** The inline comments without the refused ones, and the refused ones as body entries. */
+export function withoutRefused(
+  inline: InlineFinding[],
+  refused: InlineFinding[]
+): { accepted: InlineFinding[]; moved: UnanchoredFinding[] } {
+  return {
+    accepted: inline.filter(item => !refused.includes(item)),
+    moved: refused.map(item => ({
+      finding: item.finding,
+      fingerprint: item.fingerprint,
+      reason: REFUSED
+    }))
   }
-}
-
-/** Pending reviews are visible to their author only: every one listed is ours. */
-async function deleteOwnPendingReviews(gh: GitHub, repo: Repo, prNumber: number): Promise<void> {
-  for (const review of await listReviews(gh, repo, prNumber)) {
-    if (review.state !== 'PENDING') continue
-    core.info(`Deleting pending review ${review.id} left by an earlier run`)
-    await deleteReview(gh, repo, prNumber, review.id)
-  }
-}
-
-/** What a pull request from a fork gets: a token that may read but not write. */
-export function isReadOnly(error: unknown): boolean {
-  return (
-    httpStatus(error) === 403 &&
-    /Resource not accessible by (integration|personal access token)/i.test(
-      (error as Error).message ?? ''
-    )
-  )
-}
-
-function retryDelayMs(): number {
-  return Math.min(retryWaitCap() ?? 5000, 5000)
 }
