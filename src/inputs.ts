@@ -5,6 +5,9 @@ import { parse as shellParse } from 'shell-quote'
 import { wideningArgument } from './agent/argv.js'
 import { readMatrix, unfitTask, type PlannedMatrix } from './fanout/results.js'
 import { TASK_PLACEHOLDER } from './fanout/shard.js'
+import { SEVERITIES, type Severity } from './review/severity.js'
+
+export { SEVERITIES, type Severity }
 
 export const MODES = [
   'review',
@@ -17,10 +20,6 @@ export const MODES = [
   'run'
 ] as const
 export type Mode = (typeof MODES)[number]
-
-/** Ordered from most to least severe, so an index comparison ranks two severities. */
-export const SEVERITIES = ['critical', 'major', 'minor', 'nit'] as const
-export type Severity = (typeof SEVERITIES)[number]
 
 export const REVIEW_EVENTS = ['auto', 'comment'] as const
 export type ReviewEvent = (typeof REVIEW_EVENTS)[number]

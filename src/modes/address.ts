@@ -6,6 +6,7 @@ import {
   type Agent,
   sessionFailure
 } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { appendJobSummary } from '../github/emit.js'
 import type { SessionReport } from '../agent/report.js'
 import { findSessionFile, sessionFilePath } from '../agent/sessions.js'
@@ -158,7 +159,7 @@ export async function addressPullRequest(
 
   const secrets = runSecrets(inputs)
   const redact = redactorFor(inputs)
-  const agent = options.agent ?? (await prepareAgent(inputs))
+  const agent = options.agent ?? (await prepareAgent(agentSettings(inputs)))
   const wanted = options.sessionId ?? inputs.sessionId
   const resumed =
     wanted !== undefined &&

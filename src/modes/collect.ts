@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { prepareAgent, type Agent } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import {
   collectedResults,
   mergeTotals,
@@ -298,7 +299,7 @@ function nothingToCollect(run: CollectRun): string {
 }
 
 async function agentOf(run: CollectRun): Promise<Agent> {
-  run.agent ??= await prepareAgent(run.inputs)
+  run.agent ??= await prepareAgent(agentSettings(run.inputs))
   return run.agent
 }
 

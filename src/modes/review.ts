@@ -9,6 +9,7 @@ import {
   type Agent,
   sessionFailure
 } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { appendJobSummary } from '../github/emit.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'
@@ -111,7 +112,12 @@ export async function reviewPullRequest(
   const context = await core.group('Reading the pull request', () =>
     readReviewContext(gh, repo, pr, inputs)
   )
-  const output = await runReviewer(inputs, pr, context, agent ?? (await prepareAgent(inputs)))
+  const output = await runReviewer(
+    inputs,
+    pr,
+    context,
+    agent ?? (await prepareAgent(agentSettings(inputs)))
+  )
   if ('failure' in output) {
     return { outcome: output.failure, blocking: [], unthreaded: [], costUsd: output.costUsd }
   }

@@ -8,6 +8,7 @@ import {
   withCheckoutHeld,
   type Agent
 } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { WRITER_TOOLS } from '../agent/tools.js'
 import { RESULTS_FILE, shardArtifactName, type TaskResult } from '../fanout/results.js'
 import {
@@ -60,7 +61,7 @@ export async function shardMode(inputs: Inputs): Promise<ModeOutcome> {
 
 /** The agent, and the commit every task starts from: without them the shard cannot run. */
 async function prepareShard(inputs: Inputs): Promise<Shard> {
-  const agent = await prepareAgent(inputs)
+  const agent = await prepareAgent(agentSettings(inputs))
   const checkout = await checkoutBase(inputs.workingDirectory)
   return { inputs, agent, checkout, secrets: runSecrets(inputs), redact: redactorFor(inputs) }
 }

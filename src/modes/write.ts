@@ -6,6 +6,7 @@ import {
   type Agent,
   sessionFailure
 } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { appendJobSummary } from '../github/emit.js'
 import type { SessionReport } from '../agent/report.js'
 import { renderSessionSummary } from '../agent/summary.js'
@@ -111,7 +112,7 @@ export async function writeChanges(
   const redact = redactorFor(inputs)
   const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
 
-  const writer = agent ?? (await prepareAgent(inputs))
+  const writer = agent ?? (await prepareAgent(agentSettings(inputs)))
   // runAgent keeps the checkout's stored credentials hidden while the session runs.
   const session = await runAgent(writer, {
     label: 'writer',
