@@ -2,7 +2,8 @@ import { afterAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
-import type { InputReader, Inputs } from '../src/inputs.js'
+import type { InputReader } from '../src/inputs/values.js'
+import type { Inputs } from '../src/inputs.js'
 
 // readInputs goes through @actions/core; a stand-in answers its getInput.
 const actionInputs = new Map<string, string>()
@@ -10,16 +11,9 @@ jest.unstable_mockModule('@actions/core', () => ({
   getInput: (name: string) => actionInputs.get(name) ?? ''
 }))
 
-const {
-  DEFAULT_CLAUDE_VERSION,
-  InputError,
-  MODES,
-  SEVERITIES,
-  parseClaudeArgs,
-  parseInputs,
-  readInputs,
-  splitList
-} = await import('../src/inputs.js')
+const { MODES, SEVERITIES, parseInputs, readInputs } = await import('../src/inputs.js')
+const { DEFAULT_CLAUDE_VERSION, parseClaudeArgs } = await import('../src/inputs/claude.js')
+const { InputError, splitList } = await import('../src/inputs/values.js')
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'tandem-inputs-'))
 mkdirSync(path.join(workspace, 'sub'))

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { runAction } from '../harness/action.js'
 import { startScriptedApi, type ScriptedApi } from '../harness/anthropic-api.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
-import { DEFAULT_CLAUDE_VERSION } from '../../src/inputs.js'
+import { DEFAULT_CLAUDE_VERSION } from '../../src/inputs/claude.js'
 
 const TIMEOUT = 120_000
 

@@ -17,8 +17,6 @@ import {
   collectedResults,
   mergeTotals,
   planMerge,
-  renderCollectBody,
-  renderCollectSummary,
   renderTotals,
   settleMerge,
   taskCommitMessage,
@@ -27,6 +25,7 @@ import {
   type MergeEntry,
   type ShardResults
 } from '../fanout/merge.js'
+import { renderCollectBody, renderCollectSummary } from '../fanout/merge-render.js'
 import { ARTIFACT_PREFIX, RESULTS_FILE, readResults } from '../fanout/results.js'
 import { downloadArtifact, listRunArtifacts, uploadShardArtifact } from '../github/artifacts.js'
 import { createGitHub, repoFromEnv, type GitHub, type Repo } from '../github/client.js'

@@ -29,10 +29,10 @@ import { workflowChanges } from '../git/workflow-paths.js'
 import {
   checkoutBase,
   runInWorktrees,
-  worktreePatch,
   type CheckoutBase,
   type WorktreeJob
 } from '../git/worktrees.js'
+import { worktreePatch } from '../git/worktree.js'
 import { uploadShardArtifact } from '../github/artifacts.js'
 import { appendJobSummary } from '../github/emit.js'
 import { containsSecret, redactorFor, runSecrets } from '../github/redact.js'
