@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_CLAUDE_VERSION, parseInputs } from '../src/inputs.js'
+import { DEFAULT_CLAUDE_VERSION } from '../src/inputs.js'
+import { parseInputs } from '../src/inputs.js'
 
 const require = createRequire(import.meta.url)
 const root = fileURLToPath(new URL('..', import.meta.url))

@@ -10,16 +10,9 @@ jest.unstable_mockModule('@actions/core', () => ({
   getInput: (name: string) => actionInputs.get(name) ?? ''
 }))
 
-const {
-  DEFAULT_CLAUDE_VERSION,
-  InputError,
-  MODES,
-  SEVERITIES,
-  parseClaudeArgs,
-  parseInputs,
-  readInputs,
-  splitList
-} = await import('../src/inputs.js')
+const { MODES, SEVERITIES, parseInputs, readInputs } = await import('../src/inputs.js')
+const { DEFAULT_CLAUDE_VERSION, parseClaudeArgs } = await import('../src/inputs.js')
+const { InputError, splitList } = await import('../src/inputs.js')
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'tandem-inputs-'))
 mkdirSync(path.join(workspace, 'sub'))

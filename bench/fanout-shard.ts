@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { git as tandemGit } from '../src/git/git.js'
-import { addWorktree, removeWorktree, worktreePatch } from '../src/git/worktrees.js'
+import { addWorktree, removeWorktree, worktreePatch } from '../src/git/worktree.js'
 import { runAction, type ActionRun } from '../__tests__/harness/action.js'
 import {
   startScriptedApi,

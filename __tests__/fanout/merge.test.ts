@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   attentionFirst,
+  renderCollectBody,
+  renderCollectSummary
+} from '../../src/fanout/merge-render.js'
+import {
   collectMarker,
   collectedResults,
   mergeTotals,
   planMerge,
-  renderCollectBody,
-  renderCollectSummary,
   renderTotals,
   retryTasks,
   settleMerge,

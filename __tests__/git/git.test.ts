@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { commitAll, pushBranch, remoteBranchSha } from '../../src/git/branch.js'
-import { checkoutAt, diffBetween, git, subcommandIndex } from '../../src/git/git.js'
+import { checkoutAt, diffBetween, git } from '../../src/git/git.js'
 import { createTestRepo, git as sh, type TestRepo } from '../harness/repo.js'
 
 /*
@@ -96,16 +96,6 @@ function plainGit(
 function gitConfig(key: string, value: string, cwd = ws): void {
   sh(cwd, ['config', '--local', key, value])
 }
-
-describe('subcommandIndex', () => {
-  it('skips global options and refuses another repository than cwd', () => {
-    expect(subcommandIndex(['status'])).toBe(0)
-    expect(subcommandIndex(['-c', 'a.b=c', '--no-pager', 'diff', '-c'])).toBe(3)
-    expect(subcommandIndex(['--literal-pathspecs'])).toBe(-1)
-    expect(() => subcommandIndex(['-C', '/x', 'status'])).toThrow('cwd')
-    expect(() => subcommandIndex(['--git-dir=/x', 'status'])).toThrow('cwd')
-  })
-})
 
 describe("Tandem's git runs nothing that was planted", () => {
   it('core.fsmonitor in .git/config: not on status, diff, add or commit', async () => {

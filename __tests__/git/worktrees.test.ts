@@ -20,12 +20,11 @@ import { prepareSandbox } from '../../src/agent/sandbox.js'
 import {
   addWorktree,
   removeWorktree,
-  runInWorktrees,
-  runPool,
   sweepWorktrees,
   worktreePatch,
   type Worktree
-} from '../../src/git/worktrees.js'
+} from '../../src/git/worktree.js'
+import { runInWorktrees, runPool } from '../../src/git/worktrees.js'
 import { createTestRepo, git, type TestRepo } from '../harness/repo.js'
 
 const LINES = Array.from({ length: 40 }, (_, i) => `line ${i + 1} of a file long enough to rename`)
@@ -348,7 +347,7 @@ describe('runInWorktrees', () => {
 
 describe('at exit', () => {
   const script = (ending: string): string => `
-    import { addWorktree } from ${JSON.stringify(path.resolve('src/git/worktrees.ts'))}
+    import { addWorktree } from ${JSON.stringify(path.resolve('src/git/worktree.ts'))}
     const [repo, base] = process.argv.slice(2)
     await addWorktree(repo, base, 'tandem/shard-exit/1')
     const second = await addWorktree(repo, base, 'tandem/shard-exit/2')

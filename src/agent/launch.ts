@@ -2,16 +2,15 @@ import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { Inputs } from '../inputs.js'
-import { withCredentialsHidden } from '../git/credentials.js'
-import { guardConfig, guardPaths, type GuardChange } from '../git/guard.js'
-import { runSecrets } from '../github/redact.js'
 import { buildAgentEnv } from './argv.js'
+import { holdCheckout, releaseAllHolds, reportChanges } from './checkout-hold.js'
+import { agentConfigFiles, agentDenyRules, agentHomeRules } from './deny-rules.js'
 import { locateClaude } from './locate.js'
-import { startModelProxy, type ModelProxy } from './proxy.js'
+import { modelAccess } from './model-access.js'
 import type { SessionReport } from './report.js'
 import { prepareSandbox, type Sandbox } from './sandbox.js'
 import { runSession } from './session.js'
+import type { AgentSettings, CheckoutKeeper } from './settings.js'
 import { claudeConfigDir, exportSessions, importSession } from './sessions.js'
 
 /** What every session of one action run shares: the binary, the environment, the limits. */
@@ -34,6 +33,8 @@ export interface Agent {
   sandbox(role: string): Promise<Sandbox>
   /** The runner's CLI config folder: sessions are kept there for later steps to resume. */
   sessionStore: string
+  /** How the checkout is kept while agent code runs in it (see AgentSettings.checkout). */
+  checkout: CheckoutKeeper
 }
 
 /** What the end of the run gives back: agent users, proxies. Last made, first released. */
@@ -79,12 +80,7 @@ function stopOnCancel(): void {
 async function exitCancelled(): Promise<never> {
   // A hold a mode took for all its sessions (withCheckoutHeld) would otherwise end only after
   // the mode's code went on: the checkout's credentials and configuration go back first.
-  for (const hold of [...holds.values()]) {
-    hold.release()
-    await hold.done.catch(error =>
-      core.warning(`Putting the checkout back failed: ${(error as Error).message}`)
-    )
-  }
+  await releaseAllHolds()
   await releaseAgents()
   process.exit(1)
 }
@@ -98,25 +94,27 @@ async function makeSandbox(role: string): Promise<Sandbox> {
   return made
 }
 
-export async function prepareAgent(inputs: Inputs): Promise<Agent> {
+export async function prepareAgent(settings: AgentSettings): Promise<Agent> {
   const binary = await locateClaude({
-    claudePath: inputs.claudePath,
-    claudeVersion: inputs.claudeVersion
+    claudePath: settings.claudePath,
+    claudeVersion: settings.claudeVersion
   })
   core.info(`Claude Code: ${binary}`)
   stopOnCancel()
   const byRole = new Map<string, Promise<Sandbox>>()
-  const model = await modelAccess(inputs.anthropicApiKey, process.env)
+  const model = await modelAccess(settings.anthropicApiKey, process.env, release =>
+    releases.push(release)
+  )
   return {
     binary,
-    cwd: inputs.workingDirectory,
-    env: buildAgentEnv(process.env, { secrets: runSecrets(inputs), model: model.env }),
-    model: inputs.model,
-    maxTurns: inputs.maxTurns,
-    maxBudgetUsd: inputs.maxBudgetUsd,
-    timeoutMs: Math.round(inputs.timeoutMinutes * 60_000),
-    claudeArgs: inputs.claudeArgs,
-    disallowedTools: [...inputs.disallowedTools, ...agentDenyRules(process.env)],
+    cwd: settings.workingDirectory,
+    env: buildAgentEnv(process.env, { secrets: settings.secrets, model: model.env }),
+    model: settings.model,
+    maxTurns: settings.maxTurns,
+    maxBudgetUsd: settings.maxBudgetUsd,
+    timeoutMs: Math.round(settings.timeoutMinutes * 60_000),
+    claudeArgs: settings.claudeArgs,
+    disallowedTools: [...settings.disallowedTools, ...agentDenyRules(process.env)],
     transcriptDir: path.join(process.env.RUNNER_TEMP || tmpdir(), 'tandem'),
     sandbox: role => {
       let made = byRole.get(role)
@@ -126,101 +124,9 @@ export async function prepareAgent(inputs: Inputs): Promise<Agent> {
       }
       return made
     },
-    sessionStore: claudeConfigDir(process.env)
+    sessionStore: claudeConfigDir(process.env),
+    checkout: settings.checkout
   }
-}
-
-// Bedrock, Vertex and Foundry authenticate with their own cloud credentials, which the CLI reads
-// from the environment or files: there is no single key a proxy could hold for them.
-const OWN_CREDENTIAL_PROVIDERS = [
-  'CLAUDE_CODE_USE_BEDROCK',
-  'CLAUDE_CODE_USE_VERTEX',
-  'CLAUDE_CODE_USE_FOUNDRY'
-]
-
-/**
- * How the agent reaches the model. With an Anthropic API key (or auth token) a loopback proxy
- * in this process holds it and the agent gets the proxy's URL and a per-run key; other
- * providers' settings pass through unchanged (documented as not proxied).
- */
-async function modelAccess(
-  apiKeyInput: string | undefined,
-  env: NodeJS.ProcessEnv
-): Promise<{ env: Record<string, string> | undefined }> {
-  if (OWN_CREDENTIAL_PROVIDERS.some(name => truthy(env[name]))) {
-    core.info('The model provider uses its own credentials: they pass through, not proxied')
-    return { env: undefined }
-  }
-  const apiKey = apiKeyInput || env.ANTHROPIC_API_KEY?.trim()
-  const authToken = env.ANTHROPIC_AUTH_TOKEN?.trim()
-  if (!apiKey && !authToken) return { env: undefined }
-  const proxy: ModelProxy = await startModelProxy({
-    upstream: env.ANTHROPIC_BASE_URL?.trim() || 'https://api.anthropic.com',
-    credential: apiKey
-      ? { header: 'x-api-key', value: apiKey }
-      : { header: 'authorization', value: `Bearer ${authToken}` }
-  })
-  releases.push(() => proxy.close())
-  return {
-    env: {
-      ANTHROPIC_BASE_URL: proxy.url,
-      [apiKey ? 'ANTHROPIC_API_KEY' : 'ANTHROPIC_AUTH_TOKEN']: proxy.key,
-      // A runner's HTTP(S)_PROXY must not take the CLI's loopback requests elsewhere.
-      NO_PROXY: withLoopback(env.NO_PROXY ?? env.no_proxy),
-      no_proxy: withLoopback(env.no_proxy ?? env.NO_PROXY)
-    }
-  }
-}
-
-function withLoopback(list: string | undefined): string {
-  const entries = (list ?? '')
-    .split(',')
-    .map(entry => entry.trim())
-    .filter(Boolean)
-  for (const host of ['127.0.0.1', 'localhost']) if (!entries.includes(host)) entries.push(host)
-  return entries.join(',')
-}
-
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && !['', '0', 'false', 'no'].includes(value.trim().toLowerCase())
-}
-
-/** The agent's settings and git config files, which no tool of the agent may edit. */
-function agentHomeRules(home: string): string[] {
-  return agentConfigFiles(home).map(file => `Edit(/${file})`)
-}
-
-function agentConfigFiles(home: string): string[] {
-  return [
-    path.join(home, '.claude', 'settings.json'),
-    path.join(home, '.claude', 'settings.local.json'),
-    path.join(home, '.gitconfig'),
-    path.join(home, '.config', 'git', 'config')
-  ]
-}
-
-/**
- * Deny rules every session gets, a second layer under the agent user (and the only one where no
- * second user can be made): `/proc` and `/sys` hold other processes' environments, the action's
- * included; the runner's temp folder holds actions/checkout v6's credentials file, the runner's
- * command files and Tandem's scratch space; the tool cache holds the CLI that later sessions
- * run; the runner's own folder (found from the node that runs this action,
- * `<runner>/externals/nodeNN/bin/node`) holds its credentials. Claude Code's absolute-path rules
- * start with `//`; a rule also stops a read through a symlink that points there.
- */
-export function agentDenyRules(
-  env: NodeJS.ProcessEnv,
-  execPath: string = process.execPath
-): string[] {
-  const rules = ['Read(//proc/**)', 'Edit(//proc/**)', 'Read(//sys/**)', 'Edit(//sys/**)']
-  const runnerRoot = /^(\/.+)\/externals\/node\d+\/bin\/node$/.exec(execPath)?.[1]
-  const dirs = [env.RUNNER_TEMP, env.RUNNER_TOOL_CACHE, runnerRoot]
-  for (const dir of dirs.map(d => d?.trim())) {
-    if (!dir || !path.isAbsolute(dir) || dir === '/') continue
-    const rule = `/${dir.replace(/\/+$/, '')}/**`
-    rules.push(`Read(${rule})`, `Edit(${rule})`)
-  }
-  return [...new Set(rules)]
 }
 
 export interface SessionTask {
@@ -333,9 +239,9 @@ export async function asAgent<T>(
   running++
   try {
     const sandbox = await agent.sandbox(run.role ?? (run.access === 'read' ? 'reviewer' : 'writer'))
-    const releaseCheckout = await holdCheckout(agent.cwd, run.label)
+    const releaseCheckout = await holdCheckout(agent.checkout, agent.cwd, run.label)
     try {
-      const guard = await guardPaths(agentConfigFiles(sandbox.home))
+      const guard = await agent.checkout.guardFiles(agentConfigFiles(sandbox.home))
       const giveBack = await sandbox.grant(run.dir, run.access ?? 'write')
       try {
         return await fn(sandbox)
@@ -353,20 +259,6 @@ export async function asAgent<T>(
   }
 }
 
-interface CheckoutHold {
-  holders: number
-  labels: Set<string>
-  ready: Promise<void>
-  release: () => void
-  done: Promise<void>
-}
-
-// One hold per checkout while any agent code runs in it: sessions that run at the same time
-// (the shards of a fan-out) share one .git/config, so its credentials are taken out when the
-// first starts and put back, with the guarded configuration, when the last has ended.
-const holds = new Map<string, CheckoutHold>()
-const releasing = new Map<string, Promise<void>>()
-
 /**
  * Holds the checkout (its stored credentials out, its git configuration guarded) for all of
  * `fn`: a mode that runs many sessions (a shard) takes it once, so the credentials do not come
@@ -377,70 +269,11 @@ export async function withCheckoutHeld<T>(
   label: string,
   fn: () => Promise<T>
 ): Promise<T> {
-  const release = await holdCheckout(agent.cwd, label)
+  const release = await holdCheckout(agent.checkout, agent.cwd, label)
   try {
     return await fn()
   } finally {
     await release()
-  }
-}
-
-async function holdCheckout(cwd: string, label: string): Promise<() => Promise<void>> {
-  let hold = holds.get(cwd)
-  if (hold === undefined) {
-    let release!: () => void
-    let ready!: () => void
-    const released = new Promise<void>(resolve => (release = resolve))
-    const readyOnce = new Promise<void>(resolve => (ready = resolve))
-    const labels = new Set<string>()
-    // A hold still putting the credentials back must finish first: hiding them again half-way
-    // would let that restore bring them back while the new agent code runs.
-    const previous = releasing.get(cwd) ?? Promise.resolve()
-    const done = previous.then(() =>
-      withCredentialsHidden(cwd, async () => {
-        const guard = await guardConfig(cwd, [])
-        ready()
-        await released
-        reportChanges([...labels].join(', '), await guard.restore())
-      })
-    )
-    hold = {
-      holders: 0,
-      labels,
-      // A hold that could not be taken fails every waiting holder.
-      ready: Promise.race([readyOnce, done.then(() => undefined)]),
-      release,
-      done
-    }
-    holds.set(cwd, hold)
-  }
-  const mine = hold
-  mine.holders++
-  mine.labels.add(label)
-  try {
-    await mine.ready
-  } catch (error) {
-    mine.holders--
-    if (holds.get(cwd) === mine) holds.delete(cwd)
-    throw error
-  }
-  return async () => {
-    mine.holders--
-    if (mine.holders > 0) return
-    if (holds.get(cwd) === mine) holds.delete(cwd)
-    const settled = mine.done.catch(() => undefined)
-    releasing.set(cwd, settled)
-    mine.release()
-    await mine.done
-  }
-}
-
-function reportChanges(label: string, changes: GuardChange[]): void {
-  for (const change of changes) {
-    core.warning(
-      `${label} ${change.kind === 'added' ? 'added' : change.kind === 'removed' ? 'removed' : 'changed'} ` +
-        `${change.path}; Tandem put it back as it was before ${label} ran`
-    )
   }
 }
 

@@ -8,7 +8,6 @@ import { renderVerify } from '../write/render.js'
 import type { VerifyResult } from '../write/verify.js'
 import {
   mergeTotals,
-  renderCollectSummary,
   renderTotals,
   taskCommitMessage,
   type ApplyOutcome,
@@ -17,6 +16,7 @@ import {
   type MergeTotals,
   type ShardResults
 } from './merge.js'
+import { renderCollectSummary } from './merge-render.js'
 
 /** The artifact collect keeps the patches that did not apply in. */
 export const CONFLICTS_ARTIFACT = 'tandem-conflicts'

@@ -27,6 +27,7 @@ import {
   type CollectRun
 } from './steps/collect-merge.js'
 import { publishMerge, pushMerge, reviewMerge, verifyMerge } from './steps/collect-publish.js'
+import { agentSettings } from './steps/agent-settings.js'
 
 /**
  * `collect`: the run's shard artifacts → patches applied in task order on one branch, one commit
@@ -91,7 +92,7 @@ async function collect(run: CollectRun, gh: GitHub, repo: Repo): Promise<ModeOut
 }
 
 async function agentOf(run: CollectRun): Promise<Agent> {
-  run.agent ??= await prepareAgent(run.inputs)
+  run.agent ??= await prepareAgent(agentSettings(run.inputs))
   return run.agent
 }
 

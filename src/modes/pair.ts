@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { prepareAgent, type Agent } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { appendJobSummary } from '../github/emit.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
 import { botSender, readEvent, requireWritePermission } from '../github/event.js'
@@ -46,7 +47,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
       return skipped(`@${actor || 'unknown'} does not have write permission`)
     }
   }
-  const agent = await prepareAgent(inputs)
+  const agent = await prepareAgent(agentSettings(inputs))
   // One budget over every session of the loop; each session may spend only what is left of it.
   const budgetUsd = pairBudget(inputs.pairBudgetUsd, inputs.maxBudgetUsd, inputs.maxRounds)
   const within = (spentUsd: number): Agent => ({

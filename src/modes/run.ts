@@ -1,4 +1,5 @@
 import { prepareAgent, runAgent, sessionOutputs, sessionFailure } from '../agent/launch.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { appendJobSummary } from '../github/emit.js'
 import { renderSessionSummary } from '../agent/summary.js'
 import type { Inputs } from '../inputs.js'
@@ -7,7 +8,7 @@ import { WRITER_TOOLS } from '../agent/tools.js'
 
 /** `run`: one plain Claude Code session with the prompt, reported in full. */
 export async function runMode(inputs: Inputs): Promise<ModeOutcome> {
-  const agent = await prepareAgent(inputs)
+  const agent = await prepareAgent(agentSettings(inputs))
   const report = await runAgent(agent, {
     label: 'run',
     prompt: inputs.prompt ?? '',

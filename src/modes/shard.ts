@@ -8,6 +8,7 @@ import { uploadShardFiles, writeShardFiles } from '../github/shard-artifacts.js'
 import type { Inputs } from '../inputs.js'
 import type { ModeOutcome } from './outcome.js'
 import { notRun, runTask, type FinishedTask, type Shard } from './steps/shard-task.js'
+import { agentSettings } from './steps/agent-settings.js'
 
 /**
  * `shard`: one matrix job. Each task gets a writer session in a worktree of its own, from the
@@ -31,7 +32,7 @@ export async function shardMode(inputs: Inputs): Promise<ModeOutcome> {
 
 /** The agent, and the commit every task starts from: without them the shard cannot run. */
 async function prepareShard(inputs: Inputs): Promise<Shard> {
-  const agent = await prepareAgent(inputs)
+  const agent = await prepareAgent(agentSettings(inputs))
   const checkout = await checkoutBase(inputs.workingDirectory)
   return { inputs, agent, checkout, secrets: runSecrets(inputs), redact: redactorFor(inputs) }
 }

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../inputs.js'
+import { SEVERITIES, type Severity } from '../review/severity.js'
 import type { Finding, Verdict } from '../review/findings.js'
 import { countBySeverity } from '../review/render.js'
 import type { VerifyResult } from '../write/verify.js'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { SEVERITIES, type Severity } from '../inputs.js'
+import { SEVERITIES, type Severity } from './severity.js'
 
 export type Side = 'LEFT' | 'RIGHT'
 export type Verdict = 'approve' | 'comment' | 'request_changes'

@@ -1,5 +1,5 @@
 import type { FileDiff, ParsedDiff } from './diff.js'
-import { SEVERITIES, type Severity } from '../inputs.js'
+import { SEVERITIES, type Severity } from './severity.js'
 import { fenced } from '../markdown.js'
 import { readFingerprints, type Finding } from './findings.js'
 import { parseFindingComment } from './render.js'

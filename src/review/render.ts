@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../inputs.js'
+import { SEVERITIES, type Severity } from './severity.js'
 import { severityLabel, type PlacedFinding, type UnanchoredFinding } from './anchor.js'
 import {
   REVIEW_MARKER,

@@ -29,6 +29,7 @@ import { skipped } from '../outcome.js'
 import { pushRefusalFor, readThreads, warnAboutAnswers, writerAnswer } from './address-context.js'
 import { answerThreads, commitAndPush } from './address-publish.js'
 import { runAddressWriter } from './address-writer.js'
+import { agentSettings } from './agent-settings.js'
 
 export type { AddressRound }
 
@@ -82,7 +83,7 @@ export async function addressPullRequest(
 
   const secrets = runSecrets(inputs)
   const redact = redactorFor(inputs)
-  const agent = options.agent ?? (await prepareAgent(inputs))
+  const agent = options.agent ?? (await prepareAgent(agentSettings(inputs)))
   const { session, resumed } = await runAddressWriter(inputs, agent, pr, selected, options)
 
   const facts: AddressFacts = {

@@ -30,6 +30,7 @@ import {
 import type { ModeOutcome } from '../outcome.js'
 import { readReviewContext, type ReviewContext } from './review-context.js'
 import { runReviewer } from './review-session.js'
+import { agentSettings } from './agent-settings.js'
 
 /** What one review of a pull request produced; `pair` reads it to decide on another round. */
 export interface ReviewRound {
@@ -57,7 +58,7 @@ export async function reviewPullRequest(
   const context = await core.group('Reading the pull request', () =>
     readReviewContext(gh, repo, pr, inputs)
   )
-  const session = await runReviewer(inputs, pr, context, agent ?? (await prepareAgent(inputs)))
+  const session = await runReviewer(inputs, pr, context, agent ?? (await prepareAgent(agentSettings(inputs))))
   if ('failure' in session) {
     return { outcome: session.failure, blocking: [], unthreaded: [], costUsd: session.costUsd }
   }

@@ -19,6 +19,7 @@ import { reviewPullRequest } from './review-pr.js'
 import { prepareWriteBranch, publishWrite } from './write-publish.js'
 import { verifyChange } from './verify.js'
 import { finishWrite, type WriteResult } from './write-report.js'
+import { agentSettings } from './agent-settings.js'
 
 export type { WriteResult }
 
@@ -49,7 +50,7 @@ export async function writeChanges(
   const redact = redactorFor(inputs)
   const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
 
-  const writer = agent ?? (await prepareAgent(inputs))
+  const writer = agent ?? (await prepareAgent(agentSettings(inputs)))
   // runAgent keeps the checkout's stored credentials hidden while the session runs.
   const session = await runAgent(writer, {
     label: 'writer',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { agentDenyRules } from '../../src/agent/launch.js'
+import { agentDenyRules } from '../../src/agent/deny-rules.js'
 
 describe('agentDenyRules', () => {
   const always = ['Read(//proc/**)', 'Edit(//proc/**)', 'Read(//sys/**)', 'Edit(//sys/**)']
