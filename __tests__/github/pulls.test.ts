@@ -38,10 +38,14 @@ beforeAll(async () => {
     tokens: { 'alice-token': 'alice', 'evil-token': 'evil-app[bot]' }
   })
   fake.seedRepo({ owner: OWNER, repo: REPO })
-  gh = client(fake, 'bot-token')
 })
 afterAll(() => fake.close())
-beforeEach(() => fake.clearLog())
+beforeEach(() => {
+  fake.clearLog()
+  // A client per test, as each job has its own: a write burst or a secondary limit of one
+  // test must not pace the next.
+  gh = client(fake, 'bot-token')
+})
 afterEach(() => expectClean(fake))
 
 function seedPull(options: { diff?: string; [key: string]: unknown } = {}): number {
@@ -263,8 +267,10 @@ describe('createReview', () => {
     const number = seedPull()
     const pr = await getPullRequest(gh, repo, number)
     fake.failNext('pulls/create-review', { status: 403, retryAfter: 1 })
+    // A client of its own: after a secondary limit a client paces every later write.
+    const limited = client(fake, 'bot-token')
     await expect(
-      createReview(gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', body: 'x' })
+      createReview(limited, repo, number, { commitId: pr.headSha, event: 'COMMENT', body: 'x' })
     ).rejects.toMatchObject({ status: 403 })
     expect(calls(fake, 'pulls/create-review')).toBe(1)
     expect(fake.reviews(OWNER, REPO, number)).toEqual([])

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
-import { httpStatus, retryWaitCap, type GitHub, type Repo } from '../github/client.js'
+import { formatWait, httpStatus, retryWaitMs, type GitHub, type Repo } from '../github/client.js'
 import {
   createReview,
   deleteReview,
@@ -85,8 +85,17 @@ export async function postReview(
         if (found) return landed(found)
         const status = httpStatus(error)
         if (tries >= 2 || status === 401 || status === 404 || isReadOnly(error)) throw error
-        core.warning(`Posting the review failed (${(error as Error).message}); trying once more`)
-        await new Promise(resolve => setTimeout(resolve, retryDelayMs()))
+        const wait = retryWaitMs(error)
+        if (wait === undefined) {
+          core.warning(
+            `Posting the review failed (${(error as Error).message}): GitHub asks to wait too long`
+          )
+          throw error
+        }
+        core.warning(
+          `Posting the review failed (${(error as Error).message}); trying once more in ${formatWait(wait)}`
+        )
+        await new Promise(resolve => setTimeout(resolve, wait))
       }
     }
   }
@@ -194,8 +203,4 @@ export function isReadOnly(error: unknown): boolean {
       (error as Error).message ?? ''
     )
   )
-}
-
-function retryDelayMs(): number {
-  return Math.min(retryWaitCap() ?? 5000, 5000)
 }
