@@ -103,7 +103,10 @@ describe('retries', () => {
   })
 
   it('does not retry a 404', async () => {
-    await expect(getPullRequest(gh, repo, 999)).rejects.toMatchObject({ status: 404 })
+    await expect(getPullRequest(gh, repo, 999)).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining(`Pull request #999 of ${OWNER}/${REPO} was not found`)
+    })
     expect(calls(fake, 'pulls/get')).toBe(1)
   })
 
