@@ -204,6 +204,14 @@ describe('run report from real CLI transcripts', () => {
     expect(report.conclusion).toBe('failure')
     expect(report.errors).toEqual(['the CLI exited with code 2 without a result'])
   })
+
+  it('a CLI killed by a signal says which, not "code null"', () => {
+    const state = foldFixture('edit-file.ndjson')
+    state.result = undefined
+    const report = buildReport(state, end({ exitCode: null, signal: 'SIGKILL' }))
+    expect(report.conclusion).toBe('failure')
+    expect(report.errors).toEqual(['the CLI was killed by SIGKILL before it gave a result'])
+  })
 })
 
 describe('job summary', () => {

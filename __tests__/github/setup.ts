@@ -7,9 +7,9 @@ export const OWNER = 'octo'
 export const REPO = 'app'
 export const repo: Repo = { owner: OWNER, repo: REPO }
 
-/** Back-offs and write spacing of at most a few milliseconds. */
+/** The client the action uses: its waits are as short as what the fake sends. */
 export function client(fake: FakeGitHub, token = 'test-token'): GitHub {
-  return createGitHub(token, { baseUrl: fake.url, retryWaitCapMs: 5 })
+  return createGitHub(token, { baseUrl: fake.url })
 }
 
 /** Every request and answer matched GitHub's OpenAPI description (and GraphQL schema). */

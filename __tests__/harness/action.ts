@@ -51,8 +51,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_ACTIONS: 'true',
-    // GitHub back-offs and the 1 s spacing between writes take milliseconds in tests.
-    TANDEM_RETRY_AFTER_CAP_MS: '5',
     ...(options.claudePath === null
       ? {}
       : { 'INPUT_CLAUDE-PATH': options.claudePath ?? claudeBinary() }),

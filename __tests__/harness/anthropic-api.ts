@@ -84,7 +84,11 @@ type ReplyBody =
   /** A tool_use of `StructuredOutput`, the tool the CLI adds for `--json-schema`. */
   | { structuredOutput: unknown; usage?: Usage }
   /** An Anthropic-shaped JSON error, e.g. 500 api_error, 529 overloaded_error, 401. */
-  | { error: { status: number; type?: string; message: string } }
+  | {
+      error: { status: number; type?: string; message: string }
+      /** Extra response headers, e.g. `retry-after` on a 429. */
+      headers?: Record<string, string>
+    }
   /** Accept the request and never answer, until the server closes. */
   | { hang: true }
   /**
@@ -93,6 +97,11 @@ type ReplyBody =
    * let the fallback succeed, use a script function that looks at `req.body.stream`.
    */
   | { malformed: true }
+  /**
+   * A stream of well-formed events that ends cleanly before `message_stop`: the connection
+   * closed mid-message. Without `stream`, the JSON body is cut off the same way.
+   */
+  | { truncated: true }
 
 export interface RecordedRequest {
   method: string
@@ -259,7 +268,11 @@ export async function startScriptedApi(script: Script): Promise<ScriptedApi> {
       : replyFor(recorded, countAssistantMessages(request.messages))
 
     if ('error' in reply) {
-      sendError(res, reply.error)
+      sendError(res, reply.error, reply.headers)
+      return
+    }
+    if ('truncated' in reply) {
+      sendTruncated(res, model, stream)
       return
     }
     if ('hang' in reply) return // the socket stays open until close() destroys it
@@ -486,16 +499,68 @@ function requestId(): string {
   return `req_harness_${Math.random().toString(36).slice(2, 14)}`
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId() })
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {}
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'request-id': requestId(),
+    ...headers
+  })
   res.end(JSON.stringify(value))
 }
 
-function sendError(res: ServerResponse, error: { status: number; type?: string; message: string }) {
-  sendJson(res, error.status, {
-    type: 'error',
-    error: { type: error.type ?? ERROR_TYPES[error.status] ?? 'api_error', message: error.message }
+function sendError(
+  res: ServerResponse,
+  error: { status: number; type?: string; message: string },
+  headers?: Record<string, string>
+) {
+  sendJson(
+    res,
+    error.status,
+    {
+      type: 'error',
+      error: {
+        type: error.type ?? ERROR_TYPES[error.status] ?? 'api_error',
+        message: error.message
+      }
+    },
+    headers
+  )
+}
+
+function sendTruncated(res: ServerResponse, model: string, stream: boolean): void {
+  const message = {
+    id: 'msg_truncated',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 1, output_tokens: 1 }
+  }
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId() })
+    res.end(JSON.stringify({ ...message, content: [{ type: 'text', text: 'cut' }] }).slice(0, 60))
+    return
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': requestId() })
+  event(res, 'message_start', { type: 'message_start', message })
+  event(res, 'content_block_start', {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'text', text: '' }
   })
+  event(res, 'content_block_delta', {
+    type: 'content_block_delta',
+    index: 0,
+    delta: { type: 'text_delta', text: 'The review is' }
+  })
+  res.end()
 }
 
 function event(res: ServerResponse, name: string, data: unknown): void {

@@ -101,6 +101,8 @@ export function foldEvent(state: StreamState, event: StreamEvent): StreamState {
 
 export interface SessionEnd {
   exitCode: number | null
+  /** The signal that ended the CLI, when one did (an OOM kill, a runner stopping it). */
+  signal?: string | null
   timedOut: boolean
   durationMs: number
   executionFile: string
@@ -144,7 +146,11 @@ export function buildReport(state: StreamState, end: SessionEnd): SessionReport 
         errors.push('the session returned no structured output')
     }
   } else if (!end.timedOut && !end.spawnError) {
-    errors.push(`the CLI exited with code ${end.exitCode} without a result`)
+    errors.push(
+      end.exitCode === null && end.signal
+        ? `the CLI was killed by ${end.signal} before it gave a result`
+        : `the CLI exited with code ${end.exitCode} without a result`
+    )
   }
   if (conclusion !== 'success' && end.stderrTail.trim() && errors.length === 0) {
     errors.push(end.stderrTail.trim())

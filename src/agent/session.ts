@@ -48,6 +48,7 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
   let stderrTail = ''
   let timedOut = false
   let spawnError: string | undefined
+  let endSignal: string | null = null
 
   core.startGroup(
     `Claude Code ${request.label}: ${path.basename(request.binary)} ${redactArgv(argv).join(' ')}`
@@ -108,7 +109,8 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
       child.on('error', error => {
         spawnError = `could not start ${request.binary}: ${error.message}`
       })
-      child.on('close', code => {
+      child.on('close', (code, closeSignal) => {
+        endSignal = closeSignal
         clearTimeout(timer)
         if (killTimer) clearTimeout(killTimer)
         resolve(code)
@@ -117,6 +119,7 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
 
     const report = buildReport(state, {
       exitCode,
+      signal: endSignal,
       timedOut,
       durationMs: Date.now() - started,
       executionFile: request.executionFile,

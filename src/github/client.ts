@@ -15,11 +15,6 @@ export interface Repo {
 export interface GitHubOptions {
   /** The REST API root. Default: GITHUB_API_URL as it is when this is called, else api.github.com. */
   baseUrl?: string
-  /**
-   * No single wait before a retry (or between two writes) is longer than this. Default:
-   * TANDEM_RETRY_AFTER_CAP_MS, else no cap. Tests set it so that back-offs take milliseconds.
-   */
-  retryWaitCapMs?: number
   /** How many times a rate-limited request is tried again. Default 2. */
   rateLimitRetries?: number
   /** How many times a request that failed with a 5xx or a network error is tried again. Default 3. */
@@ -28,6 +23,29 @@ export interface GitHubOptions {
 
 /** A rate limit longer than this fails the request: a job should not sleep for an hour. */
 const MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60
+
+/**
+ * GitHub ends a request it has worked on for 10 s with a timeout (REST troubleshooting,
+ * "Timeouts"); 15 s leaves room for the transfer. A request that has had no complete answer by
+ * then is given up, so a stalled connection cannot hold the job until the runner kills it.
+ */
+export const REQUEST_TIMEOUT_MS = 15_000
+
+/**
+ * GitHub's pause between writes ("wait at least one second between each request" when making
+ * a large number of them; the throttling plugin waits 3 s for writes that notify people). A
+ * run makes a handful of writes, so pausing before each would only slow it; once GitHub has
+ * answered a secondary rate limit, or more than BURST_WRITES went out within a minute (GitHub
+ * allows about 80 content-creating requests a minute: BURST_WRITES, then one a second, stays
+ * under it), every later write of this client waits its turn.
+ */
+const WRITE_SPACING_MS = 1000
+const NOTIFYING_WRITE_SPACING_MS = 3000
+const BURST_WRITES = 20
+const BURST_WINDOW_MS = 60_000
+
+/** The first back-off of @octokit/plugin-retry (it waits (n + 1)² × 1 s before retry n). */
+const SERVER_ERROR_WAIT_MS = 1000
 
 // 404 and 422 answers never change on a retry; 406 (diff too large) and 409 neither.
 const DO_NOT_RETRY = [400, 401, 403, 404, 406, 409, 410, 422, 451]
@@ -59,14 +77,18 @@ export function createGitHub(token: string, options: GitHubOptions = {}): GitHub
   )
     .trim()
     .replace(/\/+$/, '')
-  const cap = options.retryWaitCapMs ?? retryWaitCap()
   const rateLimitRetries = options.rateLimitRetries ?? 2
   const serverErrorRetries = options.serverErrorRetries ?? 3
 
+  const pace: Pace = { spaced: false, starts: [] }
   const onLimit =
     (kind: string) =>
     async (retryAfter: number, request: RouteOptions, _octokit: unknown, retryCount: number) => {
       const what = `${request.method ?? 'GET'} ${request.url ?? ''}`
+      if (kind === 'secondary rate limit' && !pace.spaced) {
+        pace.spaced = true
+        core.info('From now on, writes to GitHub go out at most one a second')
+      }
       if (isCreateReviewRequest(request)) {
         core.warning(`GitHub ${kind} on ${what}: not retried, the review may have been created`)
         return false
@@ -81,7 +103,7 @@ export function createGitHub(token: string, options: GitHubOptions = {}): GitHub
         core.warning(`GitHub ${kind} on ${what}: giving up after ${retryCount} retries`)
         return false
       }
-      const waitMs = Math.min(retryAfter * 1000, cap ?? Infinity)
+      const waitMs = retryAfter * 1000
       core.warning(
         `GitHub ${kind} on ${what}: retrying in ${formatWait(waitMs)} (retry ${retryCount + 1} of ${rateLimitRetries})`
       )
@@ -93,36 +115,30 @@ export function createGitHub(token: string, options: GitHubOptions = {}): GitHub
   const throttle: ThrottlingOptions = {
     retryAfterBaseValue: 0,
     onRateLimit: onLimit('rate limit'),
-    onSecondaryRateLimit: onLimit('secondary rate limit')
+    onSecondaryRateLimit: onLimit('secondary rate limit'),
+    // The plugin sends every GraphQL request and every non-GET through `write`, and the
+    // notifying ones through `notifications` as well: the burst is counted once, in `write`.
+    write: pacedGroup(pace, WRITE_SPACING_MS, true),
+    notifications: pacedGroup(pace, NOTIFYING_WRITE_SPACING_MS, false)
   }
-  if (cap !== undefined) {
-    // GitHub asks for a second between writes (the plugin waits 1 s, 3 s for notifying ones).
-    throttle.write = spacedGroup(Math.min(1000, cap))
-    throttle.notifications = spacedGroup(Math.min(3000, cap))
-  }
-  // Back-offs of the retry plugin are (n + 1)² × base; keep the longest under the cap.
-  const retryBase =
-    cap === undefined
-      ? 1000
-      : Math.min(1000, Math.floor(cap / Math.max(1, serverErrorRetries) ** 2))
 
   const gh = getOctokit(
     token,
     {
       baseUrl,
       // The proxy-aware fetch of @actions/github is bound to the URL it saw at import time.
-      ...(baseUrl === actionsDefaults.baseUrl ? {} : { request: { fetch: globalThis.fetch } }),
+      // The proxy-aware fetch of @actions/github is bound to the URL it saw at import time.
+      request:
+        baseUrl === actionsDefaults.baseUrl
+          ? { ...actionsDefaults.request, fetch: withTimeout(actionsDefaults.request?.fetch) }
+          : { fetch: withTimeout(globalThis.fetch) },
       log: {
         debug: (message: string) => core.debug(message),
         info: (message: string) => core.debug(message),
         warn: (message: string) => core.warning(message),
         error: (message: string) => core.error(message)
       },
-      retry: {
-        doNotRetry: DO_NOT_RETRY,
-        retries: serverErrorRetries,
-        retryAfterBaseValue: retryBase
-      },
+      retry: { doNotRetry: DO_NOT_RETRY, retries: serverErrorRetries },
       throttle
     },
     retry,
@@ -181,21 +197,33 @@ export function describeError(item: unknown): string {
   return [fields.resource, fields.field, fields.code].filter(v => typeof v === 'string').join(' ')
 }
 
-/** The longest single wait before a retry (TANDEM_RETRY_AFTER_CAP_MS), or undefined: no cap. */
-export function retryWaitCap(
-  raw: string | undefined = process.env.TANDEM_RETRY_AFTER_CAP_MS
-): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value < 0) {
-    throw new Error(
-      `TANDEM_RETRY_AFTER_CAP_MS is ${JSON.stringify(raw)}: expected a number of milliseconds ≥ 0`
-    )
-  }
-  return value
+/**
+ * How long GitHub asks before a failed request is tried again, in ms, by the rules the
+ * throttling plugin applies to every other request: `retry-after`, else the reset of an
+ * exhausted primary limit, else a minute for a secondary limit; any other failure (5xx, lost
+ * connection) waits the retry plugin's first back-off. Undefined: longer than a job should sleep.
+ * For the writes that retry themselves because a blind retry could post twice (a review).
+ */
+export function retryWaitMs(error: unknown, now: number = Date.now()): number | undefined {
+  const headers =
+    (error as { response?: { headers?: Record<string, string | undefined> } } | null)?.response
+      ?.headers ?? {}
+  const status = httpStatus(error)
+  const retryAfter = Number(headers['retry-after'])
+  let seconds: number
+  if (retryAfter > 0) seconds = retryAfter
+  else if (headers['x-ratelimit-remaining'] === '0') {
+    seconds = Math.max(0, Math.ceil((Number(headers['x-ratelimit-reset']) * 1000 - now) / 1000) + 1)
+  } else if (
+    (status === 403 || status === 429) &&
+    /\bsecondary rate\b/i.test((error as Error).message ?? '')
+  ) {
+    seconds = 60
+  } else return SERVER_ERROR_WAIT_MS
+  return seconds > MAX_RATE_LIMIT_WAIT_SECONDS ? undefined : seconds * 1000
 }
 
-function formatWait(ms: number): string {
+export function formatWait(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   return ms < 120_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.ceil(ms / 60_000)} min`
 }
@@ -206,23 +234,54 @@ function sleep(ms: number): Promise<void> {
 
 type Group = NonNullable<ThrottlingOptions['write']>
 
+interface Pace {
+  /** GitHub answered a secondary rate limit: every later write waits its turn. */
+  spaced: boolean
+  /** When the writes of the last minute went out, for the burst rule. */
+  starts: number[]
+}
+
 /**
- * A stand-in for the plugin's Bottleneck group that keeps writes `minTimeMs` apart. The plugin
- * only calls `group.key(id).schedule(options, task)`, so that is all this implements.
+ * A stand-in for the plugin's Bottleneck group: writes go out one after another, `minTimeMs`
+ * apart once `pace` says so. The plugin only calls `group.key(id).schedule(options, task)`.
  */
-function spacedGroup(minTimeMs: number): Group {
-  let next = 0
+function pacedGroup(pace: Pace, minTimeMs: number, counts: boolean): Group {
+  let last = -Infinity
   let queue: Promise<unknown> = Promise.resolve()
   const limiter = {
     schedule<T>(_options: unknown, task: () => T | Promise<T>): Promise<T> {
       const turn = queue.then(async () => {
-        const wait = next - Date.now()
-        if (wait > 0) await sleep(wait)
-        next = Date.now() + minTimeMs
+        const now = Date.now()
+        pace.starts = pace.starts.filter(at => now - at < BURST_WINDOW_MS)
+        if (pace.spaced || pace.starts.length >= BURST_WRITES) {
+          const wait = last + minTimeMs - now
+          if (wait > 0) await sleep(wait)
+        }
+        last = Date.now()
+        if (counts) pace.starts.push(last)
       })
       queue = turn
       return turn.then(task)
     }
   }
   return { key: () => limiter } as unknown as Group
+}
+
+/**
+ * fetch with REQUEST_TIMEOUT_MS for the whole answer. The error is a plain one, which Octokit
+ * reports as a 500 like any lost connection: GETs are retried, writes looked up before a retry.
+ */
+function withTimeout(fetchImpl: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
+    try {
+      return await fetchImpl(input, { ...init, signal })
+    } catch (error) {
+      if (!timeout.aborted) throw error
+      throw new Error(`GitHub did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`, {
+        cause: error
+      })
+    }
+  }
 }

@@ -35,7 +35,7 @@ import {
   type Published,
   type ReviewToPost
 } from '../review/publish.js'
-import { httpStatus, retryWaitCap, type GitHub, type Repo } from './client.js'
+import { formatWait, httpStatus, retryWaitMs, type GitHub, type Repo } from './client.js'
 import {
   findStickyComment,
   listIssueComments,
@@ -107,8 +107,17 @@ export async function postReview(
         if (found) return landed(found)
         const status = httpStatus(error)
         if (tries >= 2 || status === 401 || status === 404 || isReadOnly(error)) throw error
-        core.warning(`Posting the review failed (${(error as Error).message}); trying once more`)
-        await new Promise(resolve => setTimeout(resolve, retryDelayMs()))
+        const wait = retryWaitMs(error)
+        if (wait === undefined) {
+          core.warning(
+            `Posting the review failed (${(error as Error).message}): GitHub asks to wait too long`
+          )
+          throw error
+        }
+        core.warning(
+          `Posting the review failed (${(error as Error).message}); trying once more in ${formatWait(wait)}`
+        )
+        await new Promise(resolve => setTimeout(resolve, wait))
       }
     }
   }
@@ -202,9 +211,6 @@ export function isReadOnly(error: unknown): boolean {
   )
 }
 
-function retryDelayMs(): number {
-  return Math.min(retryWaitCap() ?? 5000, 5000)
-}
 
 /**
  * Posts the review (when something is new), then the sticky summary, and takes back Tandem's

@@ -33,11 +33,14 @@ export interface PullRequest {
 }
 
 export async function getPullRequest(gh: GitHub, repo: Repo, number: number): Promise<PullRequest> {
-  const { data } = await gh.rest.pulls.get({
-    owner: repo.owner,
-    repo: repo.repo,
-    pull_number: number
-  })
+  const { data } = await gh.rest.pulls
+    .get({ owner: repo.owner, repo: repo.repo, pull_number: number })
+    .catch((error: unknown) => {
+      // GitHub's "Not Found" names neither the number nor the repository.
+      if (httpStatus(error) !== 404) throw error
+      const message = `Pull request #${number} of ${repo.owner}/${repo.repo} was not found (GitHub answered 404: no such pull request, or the token cannot see it; check input 'pr-number')`
+      throw Object.assign(new Error(message, { cause: error }), { status: 404 })
+    })
   return {
     number: data.number,
     nodeId: data.node_id,

@@ -77,6 +77,8 @@ export interface Fault {
   primary?: boolean
   /** Perform the operation first, then answer the fault: the request landed but the answer was lost. */
   landed?: boolean
+  /** Hold the answer this long first (after the operation, with `landed`): a stalled connection. */
+  stallMs?: number
 }
 
 export interface SeedBranchOptions {
@@ -436,6 +438,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
     let fault = takeFault(match.operationId)
     if (fault && !fault.landed) {
+      if (!(await stall(res, fault.stallMs))) return
       const { body: faultAnswer, headers: faultHeaders } = faultBody(fault, requestId)
       finish(fault.status, fault.body ?? faultAnswer, { ...faultHeaders, ...fault.headers })
       return
@@ -501,6 +504,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       await checkResponse(match, result.status, answer, method, entry.path)
     fault = fault && fault.landed ? fault : undefined
     if (fault) {
+      if (!(await stall(res, fault.stallMs))) return
       const { body: faultAnswer, headers: faultHeaders } = faultBody(fault, requestId)
       finish(fault.status, fault.body ?? faultAnswer, { ...faultHeaders, ...fault.headers })
       return
@@ -659,6 +663,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       await spec.release()
     }
   }
+}
+
+/** Waits `ms`; false when the client hung up meanwhile (nothing is left to answer). */
+function stall(res: ServerResponse, ms: number | undefined): Promise<boolean> {
+  if (!ms) return Promise.resolve(true)
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve(!res.destroyed), ms)
+    res.once('close', () => {
+      clearTimeout(timer)
+      resolve(false)
+    })
+  })
 }
 
 function firstName(query: string): string | undefined {
