@@ -4,6 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getOctokit } from '@actions/github'
+import { createGitHub } from '../../src/github/client.js'
+import { tandemLogin } from '../../src/github/identity.js'
+import {
+  listReviewThreads,
+  replyToReviewThread,
+  resolveReviewThread
+} from '../../src/github/threads.js'
+import { githubSchema } from './github/graphql.js'
+import { reply } from './github/review.js'
 import { startFakeGitHub, type FakeGitHub } from './github/server.js'
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -59,7 +68,7 @@ const THREADS = `
             startLine
             diffSide
             comments(first: 50) {
-              nodes { id databaseId body author { login } createdAt url }
+              nodes { id fullDatabaseId body author { login } createdAt url }
             }
           }
           pageInfo { hasNextPage endCursor }
@@ -81,7 +90,7 @@ interface ThreadsResult {
           startLine: number | null
           diffSide: string
           comments: {
-            nodes: { id: string; databaseId: number; body: string; author: { login: string } }[]
+            nodes: { id: string; fullDatabaseId: string; body: string; author: { login: string } }[]
           }
         }[]
         pageInfo: { hasNextPage: boolean; endCursor: string | null }
@@ -231,7 +240,9 @@ describe('fake GitHub', () => {
       ['src/app.ts', 2, null, 'LEFT', false, false],
       ['src/app.ts', 5, null, 'RIGHT', false, false]
     ])
-    expect(threads.nodes.map(t => t.comments.nodes[0]?.databaseId)).toEqual(comments.map(c => c.id))
+    expect(threads.nodes.map(t => t.comments.nodes[0]?.fullDatabaseId)).toEqual(
+      comments.map(c => String(c.id))
+    )
     expect(threads.nodes[0]?.comments.nodes[0]?.author.login).toBe('github-actions[bot]')
     expect(gh.threads(OWNER, REPO, 7)).toHaveLength(4)
     expect(gh.violations).toEqual([])
@@ -239,17 +250,38 @@ describe('fake GitHub', () => {
   })
 
   it('fails the whole review when one comment does not anchor, and stores nothing', async () => {
-    const before = {
-      reviews: gh.reviews(OWNER, REPO, 7).length,
-      comments: gh.reviewComments(OWNER, REPO, 7).length
-    }
+    const { number } = gh.seedPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number: 40,
+      diff: DIFF,
+      headSha: HEAD,
+      baseSha: BASE
+    })
+    const fine = { path: 'src/app.ts', line: 3, body: 'fine' }
+    const review = (comment: {
+      path: string
+      line: number
+      start_line?: number
+      side?: 'LEFT' | 'RIGHT'
+      body: string
+    }) =>
+      status(
+        octokit.rest.pulls.createReview({
+          owner: OWNER,
+          repo: REPO,
+          pull_number: number,
+          event: 'COMMENT',
+          body: 'x',
+          comments: [fine, comment]
+        })
+      )
     const cases = [
       [{ path: 'src/app.ts', line: 12, body: 'between hunks' }, 'Line could not be resolved'],
       [
         { path: 'src/app.ts', line: 6, side: 'LEFT', body: 'old file has no line 6 in a hunk' },
         'Line could not be resolved'
       ],
-      [{ path: 'src/app.ts', line: 2, side: 'RIGHT', body: 'ok' }, undefined],
       [
         { path: 'src/app.ts', start_line: 3, line: 22, body: 'across hunks' },
         'Pull request review thread start line must be part of the same hunk as the line.'
@@ -262,17 +294,7 @@ describe('fake GitHub', () => {
       [{ path: 'logo.png', line: 1, body: 'binary' }, 'Line could not be resolved']
     ] as const
     for (const [comment, message] of cases) {
-      if (message === undefined) continue
-      const answer = await status(
-        octokit.rest.pulls.createReview({
-          owner: OWNER,
-          repo: REPO,
-          pull_number: 7,
-          event: 'COMMENT',
-          body: 'x',
-          comments: [{ path: 'src/app.ts', line: 3, body: 'fine' }, comment]
-        })
-      )
+      const answer = await review(comment)
       expect(answer.status).toBe(422)
       expect(answer.data).toMatchObject({
         message: 'Unprocessable Entity',
@@ -280,8 +302,18 @@ describe('fake GitHub', () => {
         status: '422'
       })
     }
-    expect(gh.reviews(OWNER, REPO, 7)).toHaveLength(before.reviews)
-    expect(gh.reviewComments(OWNER, REPO, 7)).toHaveLength(before.comments)
+    expect(gh.reviews(OWNER, REPO, number)).toEqual([])
+    expect(gh.reviewComments(OWNER, REPO, number)).toEqual([])
+    // The same request with an anchor that fits is taken whole: the refusals were the bad comment's.
+    const valid = await review({ path: 'src/app.ts', line: 2, side: 'RIGHT', body: 'ok' })
+    expect(valid.status).toBe(200)
+    expect(gh.reviews(OWNER, REPO, number)).toHaveLength(1)
+    expect(
+      gh.reviewComments(OWNER, REPO, number).map(c => [c.path, c.line, c.side, c.body])
+    ).toEqual([
+      ['src/app.ts', 3, 'RIGHT', 'fine'],
+      ['src/app.ts', 2, 'RIGHT', 'ok']
+    ])
     // These are GitHub's own refusals, not schema violations: nothing recorded as one.
     expect(gh.violations).toEqual([])
     expect(gh.responseViolations).toEqual([])
@@ -468,11 +500,11 @@ describe('fake GitHub', () => {
     expect(resolved.resolveReviewThread.thread).toEqual({ id: target.id, isResolved: true })
 
     const replied = await octokit.graphql<{
-      addPullRequestReviewThreadReply: { comment: { databaseId: number; body: string } }
+      addPullRequestReviewThreadReply: { comment: { fullDatabaseId: string; body: string } }
     }>(
       `mutation Reply($thread: ID!, $body: String!) {
         addPullRequestReviewThreadReply(input: { pullRequestReviewThreadId: $thread, body: $body }) {
-          comment { databaseId body }
+          comment { fullDatabaseId body }
         }
       }`,
       { thread: threads[1]!.id, body: 'Fixed in abc' }
@@ -483,10 +515,10 @@ describe('fake GitHub', () => {
       owner: OWNER,
       repo: REPO,
       pull_number: 7,
-      comment_id: threads[2]!.comments.nodes[0]!.databaseId,
+      comment_id: Number(threads[2]!.comments.nodes[0]!.fullDatabaseId),
       body: 'REST reply'
     })
-    expect(rest.data.in_reply_to_id).toBe(threads[2]!.comments.nodes[0]!.databaseId)
+    expect(String(rest.data.in_reply_to_id)).toBe(threads[2]!.comments.nodes[0]!.fullDatabaseId)
 
     const after = (
       await octokit.graphql<ThreadsResult>(THREADS, { owner: OWNER, name: REPO, number: 7 })
@@ -500,28 +532,105 @@ describe('fake GitHub', () => {
       pull_number: 7
     })
     const reply = comments.find(
-      c => c.id === replied.addPullRequestReviewThreadReply.comment.databaseId
+      c => String(c.id) === replied.addPullRequestReviewThreadReply.comment.fullDatabaseId
     )
-    expect(reply?.in_reply_to_id).toBe(threads[1]!.comments.nodes[0]!.databaseId)
+    expect(String(reply?.in_reply_to_id)).toBe(threads[1]!.comments.nodes[0]!.fullDatabaseId)
     expect(gh.threads(OWNER, REPO, 7)[0]?.isResolved).toBe(true)
     expect(gh.violations).toEqual([])
     expect(gh.responseViolations).toEqual([])
   })
 
-  it('checks GraphQL documents against the schema like GitHub does', async () => {
-    const unknownField = await graphqlFailure(
-      octokit.graphql(`{ repository(owner: "octo", name: "app") { nope } }`)
+  it("refuses a document or variables that GitHub's schema refuses, and records them", async () => {
+    const { schema, buildMs } = githubSchema()
+    console.log(
+      `GitHub GraphQL schema: ${Object.keys(schema.getTypeMap()).length} types, built in ${buildMs.toFixed(0)} ms`
     )
-    expect(unknownField.errors).toMatchObject([
-      { message: "Field 'nope' doesn't exist on type 'Repository'" }
-    ])
-    expect(gh.violations).toHaveLength(1)
-    expect(gh.violations[0]).toMatchObject({ kind: 'graphql' })
-    gh.violations.length = 0
+    const refused = [
+      // A field GitHub does not have (the old hand-written schema's kind of blind spot).
+      [`{ repository(owner: "octo", name: "app") { nope } }`, {}, /"nope" on type "Repository"/],
+      // An argument of the wrong type.
+      [
+        `{ repository(owner: "octo", name: "app") { pullRequest(number: "7") { id } } }`,
+        {},
+        /Int cannot represent non-integer value: "7"/
+      ],
+      // A required variable left out.
+      [THREADS, { owner: OWNER, name: REPO }, /"\$number" of required type "Int!" was not provided/]
+    ] as const
+    for (const [query, variables, message] of refused) {
+      gh.clearLog()
+      const answer = await graphqlFailure(octokit.graphql(query, variables))
+      expect(gh.requests.at(-1)?.status).toBe(200)
+      expect(answer).toMatchObject({
+        data: undefined,
+        errors: [{ message: expect.stringMatching(message) }]
+      })
+      expect(gh.violations).toMatchObject([
+        { kind: 'graphql', errors: [{ message: expect.stringMatching(message) }] }
+      ])
+      expect(() => gh.assertClean()).toThrow(message)
+    }
+    gh.clearLog()
+  })
 
+  it('fails loudly on what GitHub has but the fake does not implement', async () => {
+    const title = await graphqlFailure(
+      octokit.graphql(
+        `{ repository(owner: "octo", name: "app") { pullRequest(number: 7) { title } } }`
+      )
+    )
+    expect(title).toMatchObject({
+      data: { repository: { pullRequest: null } },
+      errors: [
+        {
+          message: 'The fake GitHub does not implement PullRequest.title',
+          path: ['repository', 'pullRequest', 'title']
+        }
+      ]
+    })
+    const thread = gh.threads(OWNER, REPO, 7)[0]!
+    const skipped = await graphqlFailure(
+      octokit.graphql(
+        `query($id: ID!) { node(id: $id) { ... on PullRequestReviewThread { comments(first: 1, skip: 1) { nodes { body } } } } }`,
+        { id: thread.id }
+      )
+    )
+    expect(skipped.errors).toMatchObject([
+      { message: 'The fake GitHub does not implement PullRequestReviewThread.comments(skip)' }
+    ])
+    // Both documents fit GitHub's schema: not violations, but unimplemented, which fails a test.
+    expect(gh.violations).toEqual([])
+    expect(gh.unimplemented.map(r => r.graphql?.unimplemented)).toEqual([
+      ['PullRequest.title'],
+      ['PullRequestReviewThread.comments(skip)']
+    ])
+    expect(() => gh.assertClean()).toThrow(/PullRequest\.title/)
+    gh.clearLog()
+  })
+
+  it('answers a deprecated field as GitHub does, and records it', async () => {
+    const answer = await octokit.graphql<ThreadsResult>(
+      THREADS.replace('fullDatabaseId', 'databaseId'),
+      { owner: OWNER, name: REPO, number: 7 }
+    )
+    const first = answer.repository.pullRequest.reviewThreads.nodes[0]!.comments.nodes[0]!
+    expect((first as unknown as { databaseId: number }).databaseId).toBe(
+      gh.reviewComments(OWNER, REPO, 7)[0]!.id
+    )
+    expect(gh.violations).toMatchObject([
+      {
+        kind: 'graphql',
+        message: expect.stringContaining('PullRequestReviewComment.databaseId is deprecated')
+      }
+    ])
+    expect(() => gh.assertClean()).toThrow(/deprecated/)
+    gh.clearLog()
+  })
+
+  it("answers GitHub's own refusals at run time without recording them", async () => {
     const unbounded = await graphqlFailure(
       octokit.graphql(
-        `{ repository(owner: "octo", name: "app") { pullRequest(number: 7) { reviewThreads { totalCount } } } }`
+        `{ repository(owner: "octo", name: "app") { pullRequest(number: 7) { reviewThreads { pageInfo { hasNextPage } } } } }`
       )
     )
     expect(unbounded.errors).toMatchObject([
@@ -531,10 +640,56 @@ describe('fake GitHub', () => {
       }
     ])
     const missing = await graphqlFailure(
-      octokit.graphql(`{ repository(owner: "octo", name: "nope") { id } }`)
+      octokit.graphql(
+        `{ repository(owner: "octo", name: "nope") { pullRequest(number: 1) { id } } }`
+      )
     )
     expect(missing).toMatchObject({ data: { repository: null }, errors: [{ type: 'NOT_FOUND' }] })
-    expect(gh.violations).toEqual([])
+    gh.assertClean()
+  })
+
+  it("answers every query and mutation Tandem sends, each inside GitHub's schema", async () => {
+    const product = createGitHub('test-token', { baseUrl: gh.url })
+    const { number } = gh.seedPullRequest({ owner: OWNER, repo: REPO, number: 41, diff: DIFF })
+    await octokit.rest.pulls.createReview({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: number,
+      event: 'COMMENT',
+      comments: [
+        { path: 'src/app.ts', line: 3, body: 'long thread' },
+        { path: 'src/app.ts', line: 5, body: 'short thread' }
+      ]
+    })
+    // A thread past one page of comments, so that its remaining comments are read on their own.
+    const [long, short] = gh.threads(OWNER, REPO, number)
+    const issue = gh.pullRequest(OWNER, REPO, number)!
+    const repoState = gh.state.repo(OWNER, REPO)!
+    for (let i = 0; i < 100; i++) reply(gh.state, repoState, issue, long!, 'alice', `r${i + 1}`)
+    gh.clearLog()
+
+    expect(await tandemLogin(product)).toBe('github-actions[bot]')
+    const threads = await listReviewThreads(product, { owner: OWNER, repo: REPO }, number)
+    expect(threads.map(t => t.comments.length)).toEqual([101, 1])
+    expect(threads[0]!.comments.at(-1)).toMatchObject({ body: 'r100', author: 'alice' })
+    expect(await resolveReviewThread(product, short!.id)).toEqual({ isResolved: true })
+    // The reply lands but its answer is lost: the product reads the thread's last comment.
+    gh.failNext('graphql:TandemReplyToThread', { status: 502, landed: true })
+    const posted = await replyToReviewThread(product, short!.id, 'Fixed')
+    expect(gh.reviewComments(OWNER, REPO, number).find(c => c.id === posted.databaseId)?.body).toBe(
+      'Fixed'
+    )
+    expect(
+      gh.requests.filter(r => r.operationId === 'graphql').map(r => r.graphql?.operationName)
+    ).toEqual([
+      'TandemViewer',
+      'TandemReviewThreads',
+      'TandemThreadComments',
+      'TandemResolveThread',
+      'TandemReplyToThread',
+      'TandemLastThreadComment'
+    ])
+    gh.assertClean()
   })
 
   it('keeps one sticky issue comment editable in place', async () => {
@@ -905,6 +1060,19 @@ describe('fake GitHub', () => {
       `per request: ${wall.toFixed(2)} ms round trip, ${inFake.toFixed(2)} ms inside the fake`
     )
     expect(inFake).toBeLessThan(20)
+
+    // GraphQL: the threads query, checked against GitHub's schema, then run over the state.
+    const variables = { owner: OWNER, name: REPO, number: 7 }
+    for (let i = 0; i < 3; i++) await octokit.graphql(THREADS, variables)
+    const gqlFrom = gh.requests.length
+    const gqlStarted = performance.now()
+    for (let i = 0; i < 50; i++) await octokit.graphql(THREADS, variables)
+    const gqlWall = (performance.now() - gqlStarted) / 50
+    const gqlInFake = gh.requests.slice(gqlFrom).reduce((sum, r) => sum + r.durationMs, 0) / 50
+    console.log(
+      `per GraphQL request: ${gqlWall.toFixed(2)} ms round trip, ${gqlInFake.toFixed(2)} ms inside the fake`
+    )
+    expect(gqlInFake).toBeLessThan(20)
     gh.assertClean()
   })
 })

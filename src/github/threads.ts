@@ -39,7 +39,7 @@ interface PageInfo {
 
 interface CommentNode {
   id: string
-  databaseId: number | null
+  fullDatabaseId: string | null
   body: string
   author: { __typename: string; login: string } | null
   createdAt: string
@@ -67,7 +67,7 @@ interface ThreadNode {
 
 const COMMENT_FIELDS = `
   pageInfo { hasNextPage endCursor }
-  nodes { id databaseId body author { __typename login } createdAt url }`
+  nodes { id fullDatabaseId body author { __typename login } createdAt url }`
 
 const THREADS_QUERY = `
   query TandemReviewThreads($owner: String!, $name: String!, $number: Int!, $cursor: String) {
@@ -172,7 +172,7 @@ function toComments(connection: CommentConnection): ThreadComment[] {
     .filter((node): node is CommentNode => node !== null)
     .map(node => ({
       id: node.id,
-      databaseId: node.databaseId,
+      databaseId: restId(node.fullDatabaseId),
       body: node.body,
       author: node.author?.login,
       authorIsBot: node.author?.__typename === 'Bot',
@@ -200,7 +200,7 @@ export async function resolveReviewThread(
 const REPLY_MUTATION = `
   mutation TandemReplyToThread($id: ID!, $body: String!) {
     addPullRequestReviewThreadReply(input: { pullRequestReviewThreadId: $id, body: $body }) {
-      comment { id databaseId url }
+      comment { id fullDatabaseId url }
     }
   }`
 
@@ -208,7 +208,7 @@ const LAST_COMMENT_QUERY = `
   query TandemLastThreadComment($id: ID!) {
     node(id: $id) {
       ... on PullRequestReviewThread {
-        comments(last: 1) { nodes { id databaseId body url } }
+        comments(last: 1) { nodes { id fullDatabaseId body url } }
       }
     }
   }`
@@ -235,20 +235,39 @@ export async function replyToReviewThread(
   } catch (error) {
     if (!mayHaveLanded(error)) throw error
     const page: {
-      node: { comments?: { nodes: ((PostedReply & { body: string }) | null)[] | null } } | null
+      node: { comments?: { nodes: ((PostedNode & { body: string }) | null)[] | null } } | null
     } = await gh.graphql(LAST_COMMENT_QUERY, { id: threadId })
     const last = page.node?.comments?.nodes?.at(-1)
-    if (last && last.body === text)
-      return { id: last.id, databaseId: last.databaseId, url: last.url }
+    if (last && last.body === text) return posted(last)
     return await addReply(gh, threadId, text)
   }
 }
 
 async function addReply(gh: GitHub, threadId: string, body: string): Promise<PostedReply> {
   const result = await gh.graphql<{
-    addPullRequestReviewThreadReply: { comment: PostedReply | null } | null
+    addPullRequestReviewThreadReply: { comment: PostedNode | null } | null
   }>(REPLY_MUTATION, { id: threadId, body, request: { retries: 0 } })
   const comment = result.addPullRequestReviewThreadReply?.comment
   if (!comment) throw new Error(`GitHub did not add the reply to review thread ${threadId}`)
-  return comment
+  return posted(comment)
+}
+
+interface PostedNode {
+  id: string
+  fullDatabaseId: string | null
+  url: string
+}
+
+function posted(node: PostedNode): PostedReply {
+  return { id: node.id, databaseId: restId(node.fullDatabaseId), url: node.url }
+}
+
+/**
+ * The REST id of a comment. GraphQL's `databaseId` is an Int (32 bits) that GitHub has
+ * deprecated because ids outgrow it; `fullDatabaseId` is a BigInt, sent as a string.
+ */
+function restId(value: string | null): number | null {
+  if (value === null) return null
+  const id = Number(value)
+  return Number.isSafeInteger(id) && id > 0 ? id : null
 }

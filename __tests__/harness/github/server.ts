@@ -1,12 +1,12 @@
 // A fake GitHub on 127.0.0.1 for offline tests: REST checked against GitHub's OpenAPI
-// description in both directions, GraphQL checked against a typed subset of GitHub's schema,
+// description in both directions, GraphQL checked against GitHub's published schema,
 // state kept in memory so what the product posts can be read back, and faults on demand.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { ApiError } from './errors.js'
-import { execute, type GraphQLError } from './graphql.js'
-import { buildSchema, type GqlContext } from './gql-schema.js'
+import type { GraphQLFormattedError } from 'graphql'
+import { prepare } from './graphql.js'
 import type { RenderContext } from './render.js'
 import { routes, type RouteResult } from './routes.js'
 import { loadSpec, type RouteMatch, type Spec, type SpecIssue } from './spec.js'
@@ -51,7 +51,13 @@ export interface RecordedRequest {
   accept?: string
   /** Time spent in the fake, routing and validation included. */
   durationMs: number
-  graphql?: { operationName?: string; query: string; variables?: unknown }
+  graphql?: {
+    operationName?: string
+    query: string
+    variables?: unknown
+    /** Fields (or arguments) of GitHub's schema the request asked for that this fake lacks. */
+    unimplemented?: string[]
+  }
 }
 
 export interface Violation {
@@ -62,7 +68,7 @@ export interface Violation {
   operationId?: string
   status?: number
   message: string
-  errors: (SpecIssue | GraphQLError)[]
+  errors: (SpecIssue | GraphQLFormattedError)[]
 }
 
 export interface Fault {
@@ -135,8 +141,6 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const DOCS = 'https://docs.github.com/rest'
 const SECONDARY_DOCS =
   'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
-
-let gqlSchema: ReturnType<typeof buildSchema> | undefined
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -222,8 +226,6 @@ function faultBody(
 /** Starts a fake GitHub on 127.0.0.1 (random port). The OpenAPI description is shared per process. */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const spec: Spec = await loadSpec()
-  gqlSchema ??= buildSchema()
-  const schema = gqlSchema
   const store = new Store()
   const requests: RecordedRequest[] = []
   const violations: Violation[] = []
@@ -311,42 +313,54 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
     }
     const variables = (request.variables ?? null) as Record<string, unknown> | null
-    const operationName =
-      typeof request.operationName === 'string' ? request.operationName : undefined
+    const prepared = prepare({
+      query: request.query,
+      variables,
+      operationName: typeof request.operationName === 'string' ? request.operationName : undefined
+    })
+    const operationName = prepared.operationName
+    const label = `GraphQL ${operationName ?? 'document'}`
     entry.graphql = { query: request.query, variables, operationName }
-    const fault =
-      takeFault('graphql') ?? takeFault(`graphql:${operationName ?? firstName(request.query)}`)
-    if (fault && !fault.landed) {
-      const { body, headers } = faultBody(fault, requestId)
-      return {
-        status: fault.status,
-        body: fault.body ?? body,
-        headers: { ...headers, ...fault.headers }
-      }
-    }
-    const ctx: GqlContext = { render: render(), viewer: actor, readOnly }
-    const run = execute(schema, { query: request.query, variables, operationName }, ctx)
-    entry.graphql.operationName ??= run.operation?.name
-    if (run.validationErrors.length > 0) {
+    const record = (
+      kind: 'graphql' | 'crash',
+      message: string,
+      errors: GraphQLFormattedError[] = []
+    ): void => {
       violations.push({
-        kind: 'graphql',
+        kind,
         method: 'POST',
         path: '/graphql',
         operationId: 'graphql',
         status: 200,
-        message: `GraphQL document rejected: ${run.validationErrors.map(e => e.message).join('; ')}`,
-        errors: run.validationErrors
+        message,
+        errors
       })
     }
-    if (fault) {
-      const { body, headers } = faultBody(fault, requestId)
+    if (prepared.rejected.length > 0)
+      record(
+        'graphql',
+        `${label} rejected: ${prepared.rejected.map(e => e.message).join('; ')}`,
+        prepared.rejected
+      )
+    for (const message of prepared.deprecated)
+      record('graphql', `${label}: ${message}`, [{ message }])
+    const fault = takeFault('graphql') ?? takeFault(`graphql:${operationName}`)
+    const faultAnswer = (): { status: number; body: unknown; headers: Record<string, string> } => {
+      const { body, headers } = faultBody(fault!, requestId)
       return {
-        status: fault.status,
-        body: fault.body ?? body,
-        headers: { ...headers, ...fault.headers }
+        status: fault!.status,
+        body: fault!.body ?? body,
+        headers: { ...headers, ...fault!.headers }
       }
     }
-    return { status: 200, body: run.result }
+    if (fault && !fault.landed) return faultAnswer()
+    const run = prepared.run({ store, server: render().server, viewer: actor, readOnly })
+    if (run.unimplemented.length > 0) {
+      entry.graphql.unimplemented = run.unimplemented
+      unimplemented.push(entry)
+    }
+    for (const message of run.crashes) record('crash', `${label}: ${message}`)
+    return fault ? faultAnswer() : { status: 200, body: run.body }
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -643,7 +657,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const lines = [
         ...violations.map(v => `request: ${v.method} ${v.path}: ${v.message}`),
         ...responseViolations.map(v => `response: ${v.method} ${v.path}: ${v.message}`),
-        ...unimplemented.map(r => `unimplemented: ${r.method} ${r.path} (${r.operationId})`)
+        ...unimplemented.map(
+          r =>
+            `unimplemented: ${r.method} ${r.path} (${r.graphql?.unimplemented?.join(', ') ?? r.operationId})`
+        )
       ]
       if (lines.length > 0) throw new Error(`fake GitHub saw problems:\n${lines.join('\n')}`)
     },
@@ -675,11 +692,4 @@ function stall(res: ServerResponse, ms: number | undefined): Promise<boolean> {
       resolve(false)
     })
   })
-}
-
-function firstName(query: string): string | undefined {
-  return (
-    /\b(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1] ??
-    /\{\s*([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1]
-  )
 }
