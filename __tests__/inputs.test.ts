@@ -91,7 +91,20 @@ describe('defaults', () => {
       shardId: undefined,
       concurrency: 2,
       matrix: undefined,
-      artifactPattern: 'tandem-shard-*'
+      artifactPattern: 'tandem-shard-*',
+      testsFirst: false,
+      testPaths: [
+        '**/*.test.*',
+        '**/*.spec.*',
+        '**/__tests__/**',
+        '**/test/**',
+        '**/tests/**',
+        '**/test_*.py',
+        '**/*_test.py',
+        '**/*_test.go'
+      ],
+      candidates: 3,
+      approaches: []
     } satisfies Inputs)
   })
 

@@ -5,7 +5,9 @@ import { parse as shellParse } from 'shell-quote'
 import { wideningArgument } from './agent/argv.js'
 import { invalidBranchName } from './git/branch-name.js'
 import { readMatrix, unfitTask, type PlannedMatrix } from './fanout/results.js'
+import { DEFAULT_CANDIDATES, MAX_CANDIDATES } from './explore/candidates.js'
 import { TASK_PLACEHOLDER } from './fanout/shard.js'
+import { DEFAULT_TEST_PATHS } from './pair/tests-first.js'
 
 export const MODES = [
   'review',
@@ -15,6 +17,7 @@ export const MODES = [
   'plan',
   'shard',
   'collect',
+  'explore',
   'run'
 ] as const
 export type Mode = (typeof MODES)[number]
@@ -87,6 +90,10 @@ export interface Inputs {
   maxRounds: number
   /** pair: no new round starts once the loop has spent this much in all. */
   pairBudgetUsd: number | undefined
+  /** pair: a test writer first writes tests that must fail on the base. */
+  testsFirst: boolean
+  /** pair with tests-first: the files the test writer may change and the writer may not. */
+  testPaths: string[]
 
   // address
   includeHumanComments: boolean
@@ -111,6 +118,11 @@ export interface Inputs {
   /** The plan's matrix, parsed; undefined when the input is empty. */
   matrix: PlannedMatrix | undefined
   artifactPattern: string
+
+  // explore
+  candidates: number
+  /** One hint per candidate, in order; fewer than `candidates` (or none) leaves the rest open. */
+  approaches: string[]
 }
 
 /** A bad input value. The message names the input, quotes the value and says what was expected. */
@@ -467,7 +479,7 @@ function resolveWorkingDirectory(read: InputReader, env: NodeJS.ProcessEnv): str
 // A mode where the agent has nothing to do without a task.
 function needsPrompt(mode: Mode, prNumber: number | undefined): boolean {
   if (mode === 'pair') return prNumber === undefined
-  return mode === 'write' || mode === 'shard' || mode === 'run'
+  return mode === 'write' || mode === 'shard' || mode === 'run' || mode === 'explore'
 }
 
 function readPrompt(
@@ -782,7 +794,7 @@ export function parseInputs(readRaw: InputReader, env: NodeJS.ProcessEnv = proce
   const shardTasks = mode === 'shard' ? parseShardTasks(tasks) : undefined
   const review = parseBoolean(read, 'review', false)
   const claudeArgs = parseClaudeArgs(read('claude-args'))
-  if (mode === 'review' || mode === 'pair' || (mode === 'write' && review)) {
+  if (mode === 'review' || mode === 'pair' || mode === 'explore' || (mode === 'write' && review)) {
     checkReviewerArgs(claudeArgs, mode)
   }
 
@@ -828,6 +840,7 @@ export function parseInputs(readRaw: InputReader, env: NodeJS.ProcessEnv = proce
 
     maxRounds: parseInteger(read, 'max-rounds', { min: 1 }) ?? 3,
     pairBudgetUsd: parsePositiveNumber(read, 'pair-budget-usd'),
+    ...parseTestsFirst(read, mode, prNumber),
 
     includeHumanComments: parseBoolean(read, 'include-human-comments', false),
     commitAuthor: parseCommitAuthor(read),
@@ -844,8 +857,56 @@ export function parseInputs(readRaw: InputReader, env: NodeJS.ProcessEnv = proce
     concurrency: parseInteger(read, 'concurrency', { min: 1 }) ?? 2,
 
     matrix: parseMatrix(read),
-    artifactPattern: optionalString(read, 'artifact-pattern') ?? 'tandem-shard-*'
+    artifactPattern: optionalString(read, 'artifact-pattern') ?? 'tandem-shard-*',
+
+    ...parseCandidates(read)
   }
+}
+
+/** `candidates` and `approaches`: with approaches and no count, one candidate per approach. */
+function parseCandidates(read: InputReader): { candidates: number; approaches: string[] } {
+  const approaches = read('approaches')
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '')
+  const candidates =
+    parseInteger(read, 'candidates', {
+      min: 1,
+      max: MAX_CANDIDATES,
+      note: 'more parallel writers on one task stop paying for themselves'
+    }) ?? (approaches.length > 0 ? Math.min(approaches.length, MAX_CANDIDATES) : DEFAULT_CANDIDATES)
+  if (approaches.length > candidates) {
+    throw new InputError(
+      `Input 'approaches' has ${approaches.length} lines: expected at most one per candidate ` +
+        `(candidates is ${candidates})`
+    )
+  }
+  return { candidates, approaches }
+}
+
+/** `tests-first` and `test-paths` (pair): tests that fail first need a check that runs them. */
+function parseTestsFirst(
+  read: InputReader,
+  mode: Mode,
+  prNumber: number | undefined
+): { testsFirst: boolean; testPaths: string[] } {
+  const testsFirst = parseBoolean(read, 'tests-first', false)
+  const given = splitList(read('test-paths'))
+  if (testsFirst && mode === 'pair') {
+    if (optionalString(read, 'verify-command') === undefined) {
+      throw new InputError(
+        "Input 'tests-first' is true and 'verify-command' is empty: expected the command that " +
+          'runs the tests (it must fail before the change and pass after it)'
+      )
+    }
+    if (prNumber !== undefined) {
+      throw new InputError(
+        `Input 'tests-first' is true and 'pr-number' is ${prNumber}: expected no pr-number ` +
+          '(tests come first, before the writer opens the pull request)'
+      )
+    }
+  }
+  return { testsFirst, testPaths: given.length > 0 ? given : [...DEFAULT_TEST_PATHS] }
 }
 
 /** The action's inputs, read through @actions/core. */

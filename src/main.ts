@@ -5,6 +5,7 @@ import { redactorFor } from './github/redact.js'
 import { readInputs, type Inputs, type Mode } from './inputs.js'
 import { addressMode } from './modes/address.js'
 import { collectMode } from './modes/collect.js'
+import { exploreMode } from './modes/explore.js'
 import { pairMode } from './modes/pair.js'
 import { planMode } from './modes/plan.js'
 import { reviewMode } from './modes/review.js'
@@ -21,7 +22,8 @@ const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
   run: runMode,
   plan: planMode,
   shard: shardMode,
-  collect: collectMode
+  collect: collectMode,
+  explore: exploreMode
 }
 
 /** The action: inputs → mode → outputs. The only place that fails the step. */

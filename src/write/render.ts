@@ -51,6 +51,8 @@ export interface PullRequestBodyInput {
   changedFiles: string[]
   verify: VerifyResult
   session: { costUsd: number; numTurns: number; model?: string }
+  /** A mode's own section after the verify result (explore's comparison of candidates). */
+  appendix?: string
 }
 
 const MAX_FILE_ROWS = 100
@@ -84,6 +86,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
 
   const verify = renderVerify(input.verify)
   if (verify) parts.push('### Verify', verify)
+  if (input.appendix) parts.push(input.appendix)
 
   const { costUsd, numTurns, model } = input.session
   parts.push(

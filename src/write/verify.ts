@@ -197,12 +197,16 @@ export async function runVerifyCommand(
 export async function verifyCheckout(
   command: string,
   agent: Agent,
-  redact: (text: string) => string
+  redact: (text: string) => string,
+  where: { dir?: string; role?: string } = {}
 ): Promise<VerifyResult> {
+  // In a worktree of a parallel writer (explore), in that writer's sandbox: the end of a run
+  // kills every process of its sandbox, so two checks at once must not share one.
+  const dir = where.dir ?? agent.cwd
   const result = await core.group(`Verifying: ${command}`, () =>
-    asAgent(agent, { label: 'verify-command', dir: agent.cwd }, sandbox =>
+    asAgent(agent, { label: 'verify-command', dir, role: where.role }, sandbox =>
       runVerifyCommand(command, {
-        cwd: agent.cwd,
+        cwd: dir,
         env: agent.env,
         timeoutMs: agent.timeoutMs,
         spawnAs: (file, args, env) => agentCommand(sandbox, file, args, env),

@@ -4,6 +4,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { runAgent, sessionFailure, sessionOutputs, type Agent } from '../../agent/launch.js'
 import type { SessionReport } from '../../agent/report.js'
+import { REVIEWER_TOOLS } from '../../agent/tools.js'
 import { renderSessionSummary } from '../../agent/summary.js'
 import { appendJobSummary } from '../../github/emit.js'
 import type { PullRequest } from '../../github/pulls.js'
@@ -14,13 +15,6 @@ import { REVIEW_SCHEMA, parseReviewOutput, type ReviewOutput } from '../../revie
 import { buildReviewPrompt, openFindingsOf } from '../../review/prompt.js'
 import type { ModeOutcome } from '../outcome.js'
 import type { ReviewContext } from './review-context.js'
-
-/**
- * The reviewer is offered these and nothing else (`--tools`): no shell, since a deny rule is
- * matched on the command text and quoting gets past any of them, and no tool that writes. What
- * it would have run git for (the diff, the commits) is in its prompt.
- */
-export const REVIEWER_TOOLS = ['Read', 'Grep', 'Glob']
 
 /** The reviewer's session on a checkout of the PR head: its review, or why there is none. */
 export async function runReviewer(

@@ -75,8 +75,12 @@ export async function runTask(shard: Shard, job: WorktreeJob<string>): Promise<F
   return finish(shard, run, patch)
 }
 
-/** What write mode refuses, per task: workflow files, a credential of the run, a nested repo. */
-async function changeChecks(shard: Shard, dir: string, patch: Buffer): Promise<ChangeChecks> {
+/** What write mode refuses of a worktree's change: workflow files, a credential of the run, a nested repo. */
+export async function changeChecks(
+  shard: Shard,
+  dir: string,
+  patch: Buffer
+): Promise<ChangeChecks> {
   const entries = await statusEntries(dir)
   const text = patch.toString('utf8')
   const leaking = filesHoldingSecrets(dir, entryPaths(entries), shard.secrets)

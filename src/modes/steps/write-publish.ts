@@ -43,6 +43,7 @@ export async function publishWrite(
     session: SessionReport
     prompt: string
     redact: (text: string) => string
+    appendix?: string
   }
 ): Promise<void> {
   const { facts, session, prompt, redact } = run
@@ -67,7 +68,8 @@ export async function publishWrite(
       report: facts.report,
       changedFiles: facts.changedFiles,
       verify: facts.verify,
-      session: { costUsd: session.costUsd, numTurns: session.numTurns, model: session.model }
+      session: { costUsd: session.costUsd, numTurns: session.numTurns, model: session.model },
+      appendix: run.appendix
     })
   )
   facts.pr = await core.group('Opening or updating the pull request', () =>

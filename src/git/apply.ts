@@ -1,0 +1,29 @@
+import { git } from './git.js'
+import { parsePatch, patchRefusal, type PatchPolicy } from './patches.js'
+
+/**
+ * Applies one patch made from the checkout's own HEAD (a worktree's change) to its working
+ * tree and index, after collect's refusals (unsafe paths, symlinks out, workflow files without
+ * permission, a credential of the run). Throws with why when it is refused or does not apply.
+ */
+export async function applyToCheckout(
+  top: string,
+  patchFile: string,
+  patch: Buffer,
+  policy: PatchPolicy
+): Promise<void> {
+  const text = patch.toString('utf8')
+  const refusal = patchRefusal(parsePatch(text), text, policy)
+  if (refusal) throw new Error(`The chosen change is refused: ${refusal}`)
+  // A repository's apply.* settings must not change what the patch does.
+  await git(top, [
+    '-c',
+    'apply.whitespace=nowarn',
+    '-c',
+    'apply.ignoreWhitespace=no',
+    'apply',
+    '--index',
+    '--binary',
+    patchFile
+  ])
+}
