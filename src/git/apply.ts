@@ -1,5 +1,6 @@
 import { git } from './git.js'
-import { parsePatch, patchRefusal, type PatchPolicy } from './patches.js'
+import { parsePatch } from './patch-parse.js'
+import { patchRefusal, type PatchPolicy } from './patch-policy.js'
 
 /**
  * Applies one patch made from the checkout's own HEAD (a worktree's change) to its working

@@ -11,6 +11,7 @@ import { redactorFor, runSecrets } from '../github/redact.js'
 import type { Inputs } from '../inputs.js'
 import { NO_VERIFY } from '../write/verify.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
+import { agentSettings } from './steps/agent-settings.js'
 import { checkBranchName } from './steps/branch-pr.js'
 import {
   compareCandidates,
@@ -97,7 +98,7 @@ export async function exploreMode(inputs: Inputs): Promise<ModeOutcome> {
 
 /** The agent, and the commit every candidate starts from: without them nothing can run. */
 async function prepareExplore(inputs: Inputs): Promise<Explore> {
-  const agent = await prepareAgent(inputs)
+  const agent = await prepareAgent(agentSettings(inputs))
   const checkout = await checkoutBase(inputs.workingDirectory)
   return { inputs, agent, checkout, secrets: runSecrets(inputs), redact: redactorFor(inputs) }
 }
