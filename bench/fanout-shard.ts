@@ -46,7 +46,7 @@ function median(values: number[]): number {
  * harness's script functions are synchronous, so the delay lives here. Also counts the turns in
  * flight, to show the shard really ran `concurrency` sessions at once.
  */
-async function slowApi(
+export async function slowApi(
   script: (req: RecordedRequest, turn: number) => Reply,
   delayMs: number
 ): Promise<ScriptedApi & { peakInFlight(): number }> {

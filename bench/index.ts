@@ -12,7 +12,8 @@ const sections: [string, () => Promise<Figure[]>][] = [
   ['model proxy', proxyFigures],
   ['fan-out plan', async () => (await import('./fanout-plan.js')).fanoutPlanFigures()],
   ['fan-out shard', async () => (await import('./fanout-shard.js')).fanoutShardFigures()],
-  ['fan-out collect', async () => (await import('./fanout-collect.js')).fanoutCollectFigures()]
+  ['fan-out collect', async () => (await import('./fanout-collect.js')).fanoutCollectFigures()],
+  ['explore', async () => (await import('./explore.js')).exploreFigures()]
 ]
 
 // The fake GitHub's validation worker is unref'd; without a live handle Node would exit while

@@ -283,6 +283,27 @@ describe('explore mode through dist/index.js', () => {
       ATTEMPTS[1]!.content
     )
     expect(pulls()[0]!.body).not.toContain('The reviewer chose candidate')
+    expect(pulls()[0]!.body).toContain('**Why candidate 2:** Candidate 2 is the best.')
+
+    // The same run again on the same state (a fresh checkout of main) changes nothing on GitHub.
+    git(repo.workspace, ['checkout', '--quiet', '--force', 'main'])
+    git(repo.workspace, ['clean', '-fdq'])
+    gh.assertClean()
+    gh.clearLog()
+    await api!.close()
+    const again = await explore({
+      inputs: { approaches: '' },
+      script: (req, turn) => {
+        if (isPlanning(req)) return { structuredOutput: { approaches: planned } }
+        if (isComparison(req)) return ranking(2, [2, 3, 1])
+        const n = attemptOf(req)
+        return n ? candidate(req, turn, n) : { text: 'unexpected request' }
+      }
+    })
+    expectExit(again, 0)
+    expect(again.outputs).toMatchObject({ chosen: '2', 'pr-operation': 'none', 'pr-number': '1' })
+    expect(gh.requests.filter(r => r.method !== 'GET' && r.path !== '/graphql')).toEqual([])
+    expect(pulls()).toHaveLength(1)
   })
 
   it('pushes nothing when every candidate fails its check', async () => {

@@ -102,12 +102,12 @@ describe('explore rendering', () => {
     expect(rows[0]).toBe(
       '| Candidate | Approach | Files | Lines +/− | Verify | Cost | Rank | Reason |'
     )
-    expect(rows[2]).toBe('| 1 | guard \\| clause | 1 | +3 −1 | ❌ failed | $0.12 | 1 | shortest |')
+    expect(rows[2]).toBe('| 1 | guard \\| clause | 1 | +3 −1 | ❌ failed | $0.1200 | 1 | shortest |')
     expect(rows[3]).toContain('| **2** ✔ | ')
     expect(rows[3]).not.toContain('@octocat')
     expect(rows[3]).not.toContain('![x]')
     expect(rows[4]).toBe(
-      '| 3 | small fix | 0 | +0 −0 | ✅ passed | $0.12 | — | it changed nothing. |'
+      '| 3 | small fix | 0 | +0 −0 | ✅ passed | $0.1200 | — | it changed nothing. |'
     )
   })
 
@@ -121,7 +121,7 @@ describe('explore rendering', () => {
         files: { 1: 'candidate-1.patch', 2: 'candidate-2.patch' }
       }
     })
-    expect(section).toContain('**Why candidate 2:** Candidate 2 is correct.')
+    expect(section).toContain("**The reviewer's comparison:** Candidate 2 is correct.")
     expect(section).toContain('> The reviewer chose candidate 1, but its check failed')
     expect(section).toContain(
       "The other candidates' changes are kept in this run's artifact `tandem-explore-1`: candidate 1 in `candidate-1.patch` (apply one with `git apply`)."

@@ -56,7 +56,7 @@ export function renderComparisonTable(entries: CandidateEntry[]): string {
       `| ${entry.chosen ? `**${entry.candidate}** ✔` : entry.candidate} | ` +
         `${tableCell(inertMarkdown(entry.approach)) || '—'} | ${entry.files} | ` +
         `+${entry.added} −${entry.removed} | ${VERIFY_CELL[entry.verify] ?? entry.verify} | ` +
-        `$${entry.cost_usd.toFixed(2)} | ${entry.rank ?? '—'} | ` +
+        `$${entry.cost_usd.toFixed(4)} | ${entry.rank ?? '—'} | ` +
         `${tableCell(inertMarkdown(reason.trim())) || '—'} |`
     )
   }
@@ -76,7 +76,9 @@ export function renderExploreSection(input: ExploreSectionInput): string {
   const parts = ['### Candidates', '', renderComparisonTable(input.entries)]
   const chosen = input.choice.chosen
   if (input.ranking?.summary && chosen !== undefined) {
-    parts.push('', `**Why candidate ${chosen}:** ${inertMarkdown(input.ranking.summary)}`)
+    // Overruled, the reviewer's words argue for its own pick, not for the one published.
+    const label = input.choice.overruled ? "The reviewer's comparison" : `Why candidate ${chosen}`
+    parts.push('', `**${label}:** ${inertMarkdown(input.ranking.summary)}`)
   }
   if (input.choice.overruled) parts.push('', `> ${input.choice.overruled}`)
   if (input.ranking && input.ranking.findings.length > 0 && !input.choice.overruled) {
