@@ -16,13 +16,14 @@ const workflows = [
 ].filter(file => file.endsWith('.yml'))
 
 describe('example workflows', () => {
-  it('there are examples for review on push, the lint sweep, /tandem fix and fan-out', () => {
+  it('there are examples for review on push, the lint sweep, /tandem fix, fan-out and explore', () => {
     expect(workflows).toEqual(
       expect.arrayContaining([
         'examples/review-on-push.yml',
         'examples/lint-sweep.yml',
         'examples/tandem-fix.yml',
-        'examples/fan-out-migration.yml'
+        'examples/fan-out-migration.yml',
+        'examples/explore.yml'
       ])
     )
   })

@@ -223,7 +223,12 @@ const secret = (field: keyof Inputs): Row => ({
 
 const RULES: Record<string, Row> = {
   mode: {
-    ...choice('mode', 'review, write, address, pair, plan, shard, collect, run', 'RUN', 'run'),
+    ...choice(
+      'mode',
+      'review, write, address, pair, plan, shard, collect, explore, run',
+      'RUN',
+      'run'
+    ),
     context: { prompt: 'p' }
   },
   prompt: {
@@ -453,7 +458,15 @@ const RULES: Record<string, Row> = {
       ]
     ]
   },
-  'artifact-pattern': { field: 'artifactPattern', hostile: text }
+  'artifact-pattern': { field: 'artifactPattern', hostile: text },
+  'tests-first': boolean('testsFirst', false),
+  'test-paths': { field: 'testPaths', hostile: list(ok([MB])) },
+  candidates: {
+    field: 'candidates',
+    ...wholeNumber(1, 8, 'more parallel writers on one task stop paying for themselves')
+  },
+  // Hints for the model, one per line: text, never run.
+  approaches: { field: 'approaches', hostile: list(ok([MB])) }
 }
 
 function expectVerdict(name: string, row: Row, value: string, verdict: Verdict): void {

@@ -151,6 +151,7 @@ describe('mode', () => {
     write: { prompt: 'p' },
     pair: { prompt: 'p' },
     run: { prompt: 'p' },
+    explore: { prompt: 'p' },
     plan: { tasks: 'a' },
     shard: { prompt: 'p {task}', tasks: '["a"]', 'shard-id': '0' }
   }
@@ -165,7 +166,7 @@ describe('mode', () => {
 
   it('refuses an unknown mode, listing the known ones', () => {
     expect(errorOf({ mode: 'deploy' })).toBe(
-      `Input 'mode' has value "deploy": expected one of review, write, address, pair, plan, shard, collect, run`
+      `Input 'mode' has value "deploy": expected one of review, write, address, pair, plan, shard, collect, explore, run`
     )
   })
 })
