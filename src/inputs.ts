@@ -7,6 +7,8 @@ import { invalidBranchName } from './git/branch-name.js'
 import { readMatrix, unfitTask, type PlannedMatrix } from './fanout/results.js'
 import { DEFAULT_CANDIDATES, MAX_CANDIDATES } from './explore/candidates.js'
 import { TASK_PLACEHOLDER } from './fanout/shard.js'
+import { REVIEW_EVENTS, type ReviewEventChoice } from './review/events.js'
+import { SEVERITIES, type Severity } from './review/severity.js'
 import { DEFAULT_TEST_PATHS } from './pair/tests-first.js'
 
 export const MODES = [
@@ -22,12 +24,9 @@ export const MODES = [
 ] as const
 export type Mode = (typeof MODES)[number]
 
-/** Ordered from most to least severe, so an index comparison ranks two severities. */
-export const SEVERITIES = ['critical', 'major', 'minor', 'nit'] as const
-export type Severity = (typeof SEVERITIES)[number]
+export { SEVERITIES, type Severity }
 
-export const REVIEW_EVENTS = ['auto', 'comment'] as const
-export type ReviewEvent = (typeof REVIEW_EVENTS)[number]
+export { REVIEW_EVENTS }
 
 /** The Claude Code release the action installs when `claude-version` is empty. */
 export const DEFAULT_CLAUDE_VERSION = '2.1.197'
@@ -66,7 +65,7 @@ export interface Inputs {
 
   // review
   blockingSeverity: Severity
-  reviewEvent: ReviewEvent
+  reviewEvent: ReviewEventChoice
   /** undefined: never fail the step on findings. */
   failOn: Severity | undefined
   maxInlineComments: number

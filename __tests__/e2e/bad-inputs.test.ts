@@ -124,7 +124,7 @@ describe('a refused input', () => {
     [
       'enum',
       { mode: 'deploy' },
-      `Input 'mode' has value "deploy": expected one of review, write, address, pair, plan, shard, collect, run`
+      `Input 'mode' has value "deploy": expected one of review, write, address, pair, plan, shard, collect, explore, run`
     ],
     [
       'whole number',

@@ -6,7 +6,7 @@
 
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
-import type { Inputs } from '../inputs.js'
+import type { ReviewEventChoice } from '../review/events.js'
 import type {
   InlineFinding,
   ReviewComment,
@@ -211,7 +211,6 @@ export function isReadOnly(error: unknown): boolean {
   )
 }
 
-
 /**
  * Posts the review (when something is new), then the sticky summary, and takes back Tandem's
  * earlier change request once this review no longer requests changes.
@@ -224,7 +223,7 @@ export async function publishReview(
     decision: { plan: ReviewPlan; verdict: Verdict; standing: Finding[] }
     review: ReviewOutput
     context: EarlierPosts & { fullDiff: ParsedDiff; sinceSha: string | undefined }
-    reviewEvent: Inputs['reviewEvent']
+    reviewEvent: ReviewEventChoice
     redact: (text: string) => string
     costUsd: number
     numTurns: number

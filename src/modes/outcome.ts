@@ -1,11 +1,9 @@
 import * as core from '@actions/core'
 import type { Inputs } from '../inputs.js'
 
-/** What a mode hands back to main: outputs to set, and why the step fails, if it does. */
-export interface ModeOutcome {
-  outputs: Record<string, string>
-  failure?: string
-}
+import type { ModeOutcome } from '../outcome.js'
+
+export type { ModeOutcome }
 
 /** A run that decided not to act (a bot's event, no permission, nothing to do): exit 0. */
 export function skipped(reason: string, outputs: Record<string, string> = {}): ModeOutcome {

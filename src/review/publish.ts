@@ -4,7 +4,7 @@
  * the posting.
  */
 
-import type { Inputs } from '../inputs.js'
+import type { ReviewEventChoice } from './events.js'
 import {
   whyNotAnchorable,
   type InlineFinding,
@@ -59,7 +59,7 @@ export function reviewToPost(
   args: {
     summary: string
     verdict: Verdict
-    reviewEvent: Inputs['reviewEvent']
+    reviewEvent: ReviewEventChoice
     headSha: string
     redact: Redact
   }

@@ -58,7 +58,12 @@ export async function reviewPullRequest(
   const context = await core.group('Reading the pull request', () =>
     readReviewContext(gh, repo, pr, inputs)
   )
-  const session = await runReviewer(inputs, pr, context, agent ?? (await prepareAgent(agentSettings(inputs))))
+  const session = await runReviewer(
+    inputs,
+    pr,
+    context,
+    agent ?? (await prepareAgent(agentSettings(inputs)))
+  )
   if ('failure' in session) {
     return { outcome: session.failure, blocking: [], unthreaded: [], costUsd: session.costUsd }
   }
