@@ -55,16 +55,16 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     maxBudgetUsd: nextSessionBudget(budgetUsd, inputs.maxBudgetUsd, spentUsd)
   })
 
-  const start = await openPullRequest(inputs, gh, repo, agent, within(0))
+  const start = await openPullRequest(inputs, gh, repo, agent, within)
   if ('stopped' in start) return start.stopped
-  const { prNumber, prUrl, writeCostUsd, writeCommits, writeOutputs } = start
+  const { prNumber, prUrl, writeCostUsd, writeCommits, writeOutputs, testsFirst } = start
   let { writerSession, verify } = start
 
   const rounds: PairRound[] = []
   let stop: PairStop | undefined
   let failure: string | undefined
   let verdict: string | undefined
-  let spent = writeCostUsd
+  let spent = writeCostUsd + (testsFirst?.costUsd ?? 0)
   for (let round = 1; stop === undefined; round++) {
     if (budgetSpent(budgetUsd, spent)) {
       stop = 'budget'
@@ -122,7 +122,9 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     ;({ stop, failure } = stopAfterAddress(addressed))
   }
 
-  await appendJobSummary(renderRounds({ rounds, stop, prUrl, writeCostUsd, writeCommits }))
+  await appendJobSummary(
+    renderRounds({ rounds, stop, prUrl, writeCostUsd, writeCommits, testsFirst })
+  )
   if (stop !== 'converged' && !failure) {
     core.warning(`Pair stopped without converging (${stop}) after ${rounds.length} review round(s)`)
   }

@@ -16,7 +16,23 @@ export interface PairRound {
 }
 
 export type PairStop =
-  'converged' | 'max-rounds' | 'budget' | 'reviewer-failed' | 'writer-failed' | 'writer-stuck'
+  | 'converged'
+  | 'max-rounds'
+  | 'budget'
+  | 'reviewer-failed'
+  | 'writer-failed'
+  | 'writer-stuck'
+  | 'no-tests'
+  | 'tests-pass'
+  | 'tests-touched'
+
+/** tests-first's steps before the first review: each red try, and the green write. */
+export interface TestsFirstRows {
+  /** Each run of the test writer, with the check on the unchanged code that followed it. */
+  red: { verify: VerifyResult['status']; costUsd: number }[]
+  /** The check on the writer's change; undefined when the writer did not get that far. */
+  green?: VerifyResult['status']
+}
 
 /**
  * Pair's total budget: `pair-budget-usd`, else every session at `max-budget-usd` (the writer,
@@ -88,7 +104,16 @@ const STOP_TEXT: Record<PairStop, string> = {
   budget: '⚠️ stopped: the budget is spent',
   'reviewer-failed': '❌ stopped: the reviewer failed',
   'writer-failed': '❌ stopped: the writer failed',
-  'writer-stuck': '⚠️ stopped: the writer changed nothing in answer to the review'
+  'writer-stuck': '⚠️ stopped: the writer changed nothing in answer to the review',
+  'no-tests': '❌ stopped: the test writer wrote no tests',
+  'tests-pass': '❌ stopped: the tests pass on the unchanged code, so they prove nothing',
+  'tests-touched': '❌ stopped: the writer changed the tests'
+}
+
+const CHECK_MARK: Record<VerifyResult['status'], string> = {
+  passed: '🟢 passed',
+  failed: '🔴 failed',
+  none: 'none'
 }
 
 /** The job summary's table of rounds. */
@@ -98,8 +123,14 @@ export function renderRounds(input: {
   prUrl?: string
   writeCostUsd: number
   writeCommits: number
+  testsFirst?: TestsFirstRows
 }): string {
-  const total = input.writeCostUsd + input.rounds.reduce((sum, r) => sum + r.costUsd, 0)
+  const red = input.testsFirst?.red ?? []
+  const total =
+    input.writeCostUsd +
+    red.reduce((sum, r) => sum + r.costUsd, 0) +
+    input.rounds.reduce((sum, r) => sum + r.costUsd, 0)
+  const blank = SEVERITIES.map(() => '').join(' | ')
   const lines = [
     `### Tandem pair: ${STOP_TEXT[input.stop]}`,
     '',
@@ -108,9 +139,19 @@ export function renderRounds(input: {
     `| Round | ${SEVERITIES.join(' | ')} | Blocking | Verdict | Checks | Commits | Cost |`,
     `|---:|${SEVERITIES.map(() => '---:').join('|')}|---:|---|---|---:|---:|`
   ]
-  if (input.writeCostUsd > 0 || input.writeCommits > 0) {
+  // Red: the tests must fail on the unchanged code, so a passing check is the bad outcome.
+  red.forEach((r, i) => {
+    const label = red.length > 1 ? `red ${i + 1} (tests)` : 'red (tests)'
+    const check = r.verify === 'passed' ? '🟢 passed — must fail' : CHECK_MARK[r.verify]
+    lines.push(`| ${label} | ${blank} | | | ${check} | 0 | $${r.costUsd.toFixed(4)} |`)
+  })
+  if (input.testsFirst?.green !== undefined) {
     lines.push(
-      `| 0 (write) | ${SEVERITIES.map(() => '').join(' | ')} | | | | ${input.writeCommits} | $${input.writeCostUsd.toFixed(4)} |`
+      `| green (write) | ${blank} | | | ${CHECK_MARK[input.testsFirst.green]} | ${input.writeCommits} | $${input.writeCostUsd.toFixed(4)} |`
+    )
+  } else if (input.writeCostUsd > 0 || input.writeCommits > 0) {
+    lines.push(
+      `| 0 (write) | ${blank} | | | | ${input.writeCommits} | $${input.writeCostUsd.toFixed(4)} |`
     )
   }
   for (const r of input.rounds) {

@@ -6,6 +6,7 @@
 import { minimatch } from 'minimatch'
 import { fenced } from '../markdown.js'
 import type { VerifyResult } from '../write/verify.js'
+import type { PairStop } from './rounds.js'
 
 /** `test-paths` when empty: where the common test runners look for tests. */
 export const DEFAULT_TEST_PATHS = [
@@ -117,4 +118,12 @@ export type RedOutcome =
 export function isRed(verify: VerifyResult): boolean {
   // A check that timed out or could not start says nothing about the tests.
   return verify.status === 'failed' && !verify.timedOut && typeof verify.exitCode === 'number'
+}
+
+/** Why pair stopped before the first review in tests-first, from how far the steps got. */
+export function testsFirstStop(red: RedOutcome | undefined, touchedTimes: number): PairStop {
+  if (red?.status === 'no-tests') return 'no-tests'
+  if (red?.status === 'passing') return 'tests-pass'
+  // Put back twice: the second time is the refusal.
+  return touchedTimes >= 2 ? 'tests-touched' : 'writer-failed'
 }

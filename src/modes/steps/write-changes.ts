@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import { prepareAgent, runAgent, type Agent, sessionFailure } from '../../agent/launch.js'
+import type { SessionReport } from '../../agent/report.js'
 import { WRITER_TOOLS } from '../../agent/tools.js'
 import type { GitHub, Repo } from '../../github/client.js'
 import { redactorFor, runSecrets } from '../../github/redact.js'
@@ -12,7 +13,12 @@ import { branchForPrompt } from '../../git/branch-name.js'
 import { workflowChanges } from '../../git/workflow-paths.js'
 import { type Inputs } from '../../inputs.js'
 import { WRITER_REPORT_SCHEMA, buildWriterPrompt, parseWriterReport } from '../../write/report.js'
-import { secretRefusal, workflowRefusal, type WriteFacts } from '../../write/result.js'
+import {
+  secretRefusal,
+  workflowRefusal,
+  writeOutputs,
+  type WriteFacts
+} from '../../write/result.js'
 import { NO_VERIFY } from '../../write/verify.js'
 import { adoptReviewOutcome, checkBranchName, filesHoldingSecrets } from './branch-pr.js'
 import { reviewPullRequest } from './review-pr.js'
@@ -22,6 +28,24 @@ import { finishWrite, type WriteResult } from './write-report.js'
 import { agentSettings } from './agent-settings.js'
 
 export type { WriteResult }
+
+/** Steps around the writer's session (pair's tests-first); write mode has none. */
+export interface WriteHooks {
+  /**
+   * Once the branch is settled, before the writer: the writer's task and agent instead of
+   * `prompt` (which still names the branch, the commit and the PR) and `agent`, or why the
+   * write stops here, with nothing pushed.
+   */
+  beforeWriter(writer: Agent): Promise<{ task: string; writer: Agent } | { failure: string }>
+  /**
+   * After the writer's session succeeded, before its change is checked or pushed: the session
+   * to go on with (`resume` continues the writer's with a new prompt), or why the write stops.
+   */
+  afterWriter(
+    session: SessionReport,
+    resume: (prompt: string) => Promise<SessionReport>
+  ): Promise<{ session: SessionReport; failure?: string }>
+}
 
 /**
  * Runs the writer with `inputs.prompt` in the checkout and publishes the result as one pull
@@ -33,7 +57,8 @@ export async function writeChanges(
   inputs: Inputs,
   gh: GitHub,
   repo: Repo,
-  agent?: Agent
+  agent?: Agent,
+  hooks?: WriteHooks
 ): Promise<WriteResult> {
   const cwd = inputs.workingDirectory
   const prompt = inputs.prompt?.trim()
@@ -50,15 +75,26 @@ export async function writeChanges(
   const redact = redactorFor(inputs)
   const facts: WriteFacts = { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY }
 
-  const writer = agent ?? (await prepareAgent(agentSettings(inputs)))
-  // runAgent keeps the checkout's stored credentials hidden while the session runs.
-  const session = await runAgent(writer, {
+  let writer = agent ?? (await prepareAgent(agentSettings(inputs)))
+  let task = prompt
+  const before = await hooks?.beforeWriter(writer)
+  if (before && 'failure' in before) {
+    const failure = `${before.failure}; nothing was committed or pushed`
+    const outcome = { outputs: { ...writeOutputs(facts), conclusion: 'failure' }, failure }
+    return { outcome, ...facts, costUsd: 0 }
+  }
+  if (before) ({ task, writer } = before)
+  const writerTask = {
     label: 'writer',
-    prompt: buildWriterPrompt(prompt, { allowWorkflowChanges: inputs.allowWorkflowChanges }),
     allowedTools: inputs.allowedTools ?? WRITER_TOOLS,
     jsonSchema: WRITER_REPORT_SCHEMA,
     // The edits are the work; a writer that edits and then just says so has still succeeded.
     structuredOutputOptional: true
+  }
+  // runAgent keeps the checkout's stored credentials hidden while the session runs.
+  let session = await runAgent(writer, {
+    ...writerTask,
+    prompt: buildWriterPrompt(task, { allowWorkflowChanges: inputs.allowWorkflowChanges })
   })
   const finish = (conclusion: string | undefined, failure?: string): Promise<WriteResult> =>
     finishWrite(session, facts, { conclusion, failure })
@@ -68,6 +104,13 @@ export async function writeChanges(
       undefined,
       `${sessionFailure('writer', session)}; nothing was committed or pushed`
     )
+  }
+  if (hooks) {
+    const after = await hooks.afterWriter(session, prompt =>
+      runAgent(writer, { ...writerTask, prompt, resumeSessionId: session.sessionId })
+    )
+    session = after.session
+    if (after.failure) return finish(undefined, `${after.failure}; nothing was committed or pushed`)
   }
   facts.report = parseWriterReport(session.structuredOutput)
   if (!facts.report) {
