@@ -23,7 +23,8 @@ describe('example workflows', () => {
         'examples/lint-sweep.yml',
         'examples/tandem-fix.yml',
         'examples/fan-out-migration.yml',
-        'examples/explore.yml'
+        'examples/explore.yml',
+        'examples/tests-first.yml'
       ])
     )
   })

@@ -22,6 +22,7 @@ import {
   type PairRound,
   type PairStop
 } from '../pair/rounds.js'
+import { testDenyRules } from '../pair/tests-first.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { addressPullRequest } from './steps/address-pr.js'
 import { openPullRequest } from './steps/pair-start.js'
@@ -54,6 +55,15 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
     ...agent,
     maxBudgetUsd: nextSessionBudget(budgetUsd, inputs.maxBudgetUsd, spentUsd)
   })
+
+  // After tests-first the tests are not the writer's to change, in any round.
+  const addressAgent = (writer: Agent): Agent =>
+    inputs.testsFirst
+      ? {
+          ...writer,
+          disallowedTools: [...writer.disallowedTools, ...testDenyRules(inputs.testPaths)]
+        }
+      : writer
 
   const start = await openPullRequest(inputs, gh, repo, agent, within)
   if ('stopped' in start) return start.stopped
@@ -111,7 +121,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
       {
         sessionId: writerSession,
         feedback: feedbackFor(verify, reviewed.unthreaded),
-        agent: within(spent)
+        agent: addressAgent(within(spent))
       }
     )
     spent += addressed.costUsd
