@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { MAX_BODY_CHARS, fitBody } from '../../src/github/body.js'
-import { readReviewedSha, trailerMarkers } from '../../src/review/findings.js'
+import { findingMarker, readReviewedSha, trailerMarkers } from '../../src/review/findings.js'
 
 describe('fitBody', () => {
   it('leaves a body within the limit alone', () => {
@@ -29,6 +29,20 @@ describe('fitBody', () => {
     expect(fitted).not.toContain(forged)
     expect(trailerMarkers(fitted)).toEqual(trailer)
     expect(readReviewedSha(fitted)).toBe('a'.repeat(40))
+  })
+
+  it('keeps the other markers and what fits of the fingerprints when the trailer alone is too long', () => {
+    const fingerprints = Array.from({ length: 3000 }, (_, i) =>
+      findingMarker(i.toString(16).padStart(16, '0'))
+    )
+    const body = `${'x'.repeat(1000)}\n${fingerprints.join('\n')}\n<!-- tandem:review -->\n`
+    const fitted = fitBody(body)
+    expect([...fitted].length).toBeLessThanOrEqual(MAX_BODY_CHARS)
+    expect(fitted.startsWith('x'.repeat(1000))).toBe(true)
+    const kept = trailerMarkers(fitted)
+    expect(kept.at(-1)).toBe('<!-- tandem:review -->')
+    expect(kept.slice(0, -1)).toEqual(fingerprints.slice(0, kept.length - 1))
+    expect(kept.length).toBeGreaterThan(500)
   })
 
   it('counts characters, not UTF-16 units', () => {

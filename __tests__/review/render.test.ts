@@ -12,6 +12,7 @@ import {
   trailerMarkers,
   type Finding
 } from '../../src/review/findings.js'
+import { MAX_BODY_CHARS } from '../../src/github/body.js'
 import {
   countBySeverity,
   renderFindingsTable,
@@ -106,6 +107,36 @@ describe('renderReviewBody', () => {
     expect(body).toContain('**Findings that could not be placed on a changed line (3)**')
     expect(readFingerprints(body)).toEqual(unanchored.map(u => u.fingerprint))
     expect(body).toContain('_(over the limit of 2 inline comments)_')
+  })
+
+  it('cuts long texts, never a finding: every title and location stays within the limit', () => {
+    const long = finding({ title: 'The long one', body: 'b'.repeat(70_000) })
+    const after = [outside, across, nit].map(f => off(f))
+    const unanchored = [off(long), ...after]
+    for (const body of [
+      renderReviewBody({ summary: 'S'.repeat(70_000), unanchored }),
+      renderSummaryComment(summaryInput({ summary: 'S'.repeat(70_000), unanchored }))
+    ]) {
+      expect([...body].length).toBeLessThanOrEqual(MAX_BODY_CHARS)
+      expect(body).toContain('b'.repeat(10_000))
+      for (const f of [long, outside, across, nit]) {
+        expect(body).toContain(`${f.title} — \`${f.path}:`)
+      }
+      expect(readFingerprints(body)).toEqual(
+        expect.arrayContaining(unanchored.map(u => u.fingerprint))
+      )
+      expect(body.match(/the whole text is in the run's findings output/g)).toHaveLength(2)
+      // The short bodies and the suggestion after the long one are whole.
+      expect(body).toContain('  Two writers.\n\n  Second paragraph.')
+      expect(body).toContain('lock()')
+    }
+  })
+
+  it('cuts nothing that fits', () => {
+    const unanchored = [off(finding({ body: 'b'.repeat(50_000) }))]
+    expect(renderReviewBody({ summary: 'S'.repeat(10_000), unanchored })).toContain(
+      'b'.repeat(50_000)
+    )
   })
 
   it('says so when the summary is empty, and lists nothing when every finding is inline', () => {

@@ -1,7 +1,9 @@
 import * as core from '@actions/core'
-import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
+import type { Readable, Writable } from 'node:stream'
 import { buildArgv, type SessionOptions } from './argv.js'
 import { isAssistant, isResult, isText, isToolUse, type StreamEvent } from './events.js'
 import {
@@ -37,11 +39,15 @@ export interface SessionRequest extends SessionOptions {
 // After SIGTERM the CLI gets this long to write its last lines before SIGKILL.
 const KILL_GRACE_MS = 5000
 const STDERR_TAIL_BYTES = 16 * 1024
+// How often the CLI's stdout file is read for new lines while it runs (the live log).
+const STDOUT_POLL_MS = 100
+const STDOUT_READ_BYTES = 1 << 20
 
 export async function runSession(request: SessionRequest): Promise<SessionReport> {
   const argv = buildArgv(request)
   mkdirSync(path.dirname(request.executionFile), { recursive: true })
   const transcript = openSync(request.executionFile, 'w')
+  const stdout = openStdoutFile()
   const started = Date.now()
   const state = emptyStreamState()
   const parser = new StreamJsonParser()
@@ -66,9 +72,10 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
         ...plan.options,
         cwd: request.cwd,
         env: plan.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', stdout.writeFd, 'pipe'],
         detached: process.platform !== 'win32'
-      })
+        // Node's overloads do not type a file descriptor in stdio: stdin and stderr are pipes.
+      }) as ChildProcessByStdio<Writable, null, Readable>
       const handle = (items: ParsedLine[]): void => {
         for (const item of items) {
           // Written synchronously: a session killed a moment later still has every line.
@@ -83,8 +90,14 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
           logProgress(item.event)
         }
       }
-      child.stdout.on('data', (chunk: Buffer) => handle(parser.push(chunk)))
-      child.stdout.on('end', () => handle(parser.end()))
+      const chunk = Buffer.allocUnsafe(STDOUT_READ_BYTES)
+      const drain = (): void => {
+        let read: number
+        while ((read = readSync(stdout.readFd, chunk, 0, chunk.length, null)) > 0) {
+          handle(parser.push(chunk.subarray(0, read)))
+        }
+      }
+      const poll = setInterval(drain, STDOUT_POLL_MS)
       child.stderr.on('data', (chunk: Buffer) => {
         stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES)
       })
@@ -113,6 +126,9 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
         endSignal = closeSignal
         clearTimeout(timer)
         if (killTimer) clearTimeout(killTimer)
+        clearInterval(poll)
+        drain()
+        handle(parser.end())
         resolve(code)
       })
     })
@@ -135,7 +151,32 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
     return report
   } finally {
     closeSync(transcript)
+    stdout.remove()
     core.endGroup()
+  }
+}
+
+/**
+ * Where the CLI's stdout goes: a regular file, read back as it grows, never a pipe. The CLI
+ * (2.1.197) exits without writing what a full pipe has not taken yet, so while the reader spent
+ * ~40 ms on one long line (a 200 KB StructuredOutput call) the result event behind it was lost;
+ * a file takes every write at once, whatever the reader does. Measured: a 30 MB stdout arrives
+ * whole through a file, and is cut at ~20 MB through a pipe even with a reader that does nothing.
+ * The file is unredacted, so it lives in a directory of its own (0700) and is removed after.
+ */
+function openStdoutFile(): { writeFd: number; readFd: number; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-stdout-'))
+  const file = path.join(dir, 'stdout')
+  const writeFd = openSync(file, 'wx', 0o600)
+  const readFd = openSync(file, 'r')
+  return {
+    writeFd,
+    readFd,
+    remove: () => {
+      closeSync(writeFd)
+      closeSync(readFd)
+      rmSync(dir, { recursive: true, force: true })
+    }
   }
 }
 

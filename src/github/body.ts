@@ -24,7 +24,10 @@ const TRUNCATED = '\n\n…*(truncated: GitHub allows 65,536 characters)*\n'
 /**
  * A body GitHub will accept: cut to the limit, keeping its trailer (the markers at its end, see
  * trailerMarkers), since later runs find their comments and fingerprints by them. Only the
- * trailer is kept: a marker that stood anywhere else was never Tandem's to keep.
+ * trailer is kept: a marker that stood anywhere else was never Tandem's to keep. A trailer
+ * that alone would take more than half the limit (over ~700 findings listed) keeps its other
+ * markers and the finding markers that fit in that half: the ones left out are findings a later
+ * run lists again, which is better than a body GitHub refuses.
  */
 export function fitBody(body: string): string {
   const chars = [...body]
@@ -34,11 +37,24 @@ export function fitBody(body: string): string {
   for (let i = 0; i < trailer.length; i++) {
     content = content.slice(0, Math.max(0, content.lastIndexOf('\n')))
   }
-  const kept = trailer.join('\n')
+  const kept = keptTrailer(trailer).join('\n')
   const room = MAX_BODY_CHARS - [...TRUNCATED].length - [...kept].length
   let head = [...content].slice(0, Math.max(0, room)).join('')
   // A cut inside an HTML comment would hide everything after it, the markers included.
   const open = head.lastIndexOf('<!--')
   if (open > head.lastIndexOf('-->')) head = head.slice(0, open)
   return head + TRUNCATED + kept
+}
+
+function keptTrailer(trailer: string[]): string[] {
+  const budget = MAX_BODY_CHARS / 2
+  if (trailer.join('\n').length <= budget) return trailer
+  // Markers are ASCII: their length is their character count.
+  const isFinding = (marker: string) => marker.startsWith('<!-- tandem:finding fp=')
+  let room = budget - trailer.filter(marker => !isFinding(marker)).join('\n').length
+  return trailer.filter(marker => {
+    if (!isFinding(marker)) return true
+    room -= marker.length + 1
+    return room >= 0
+  })
 }

@@ -9,6 +9,7 @@ import {
   type Verdict
 } from './findings.js'
 import { fenced, inertMarkdown, inlineCode, neutralizeMarkers } from '../markdown.js'
+import { MAX_BODY_CHARS } from '../github/body.js'
 
 export interface SummaryInput {
   verdict: Verdict
@@ -51,8 +52,11 @@ function countsLine(findings: Finding[]): string {
     .join(' · ')
 }
 
-/** A finding that could not be placed on a line, as a list entry that keeps all it said. */
-export function renderUnanchored(item: UnanchoredFinding): string {
+/**
+ * A finding that could not be placed on a line, as a list entry. Its body and suggestion keep
+ * at most `cap` characters each (see fitListing); the title and location are always whole.
+ */
+export function renderUnanchored(item: UnanchoredFinding, cap = Infinity): string {
   const { finding } = item
   const where = finding.start_line
     ? `${finding.path}:${finding.start_line}-${finding.line}`
@@ -60,15 +64,62 @@ export function renderUnanchored(item: UnanchoredFinding): string {
   const lines = [
     `- **${severityLabel(finding.severity)}** · ${inertMarkdown(finding.title.trim())} — ${inlineCode(where)} _(${item.reason})_`,
     '',
-    indent(inertMarkdown(finding.body.trim()))
+    indent(inertMarkdown(shorten(finding.body.trim(), cap)))
   ]
   if (finding.suggestion !== undefined) {
+    const suggestion = shorten(finding.suggestion, cap)
     lines.push(
       '',
-      indent(`Suggested replacement:\n\n${fenced(neutralizeMarkers(finding.suggestion), '')}`)
+      indent(
+        suggestion === finding.suggestion
+          ? `Suggested replacement:\n\n${fenced(neutralizeMarkers(suggestion), '')}`
+          : `Suggested replacement (cut):\n\n${fenced(neutralizeMarkers(suggestion), '')}`
+      )
     )
   }
   return lines.join('\n')
+}
+
+// Room left for what is added on posting (github/publish.ts appends the review's run marker).
+const LISTING_CHARS = MAX_BODY_CHARS - 1024
+
+/**
+ * `render(cap)` with the largest cap on each long text (the summary, every listed body and
+ * suggestion) that keeps it within GitHub's limit, so one long text cannot push the findings
+ * after it out of a body that fitBody then cuts. Without a cap when it fits. A listing too long
+ * even with every text cut away (thousands of findings) is left for fitBody to cut.
+ */
+export function fitListing(render: (cap: number) => string): string {
+  const whole = render(Infinity)
+  if (charCount(whole) <= LISTING_CHARS) return whole
+  let low = 0
+  let high = charCount(whole)
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2)
+    if (charCount(render(mid)) <= LISTING_CHARS) low = mid
+    else high = mid - 1
+  }
+  return render(low)
+}
+
+/** `text` cut to `cap` characters (code points), saying so. */
+function shorten(text: string, cap: number): string {
+  if (text.length <= cap) return text
+  let end = 0
+  let count = 0
+  for (const char of text) {
+    if (count === cap) break
+    end += char.length
+    count++
+  }
+  if (end === text.length) return text
+  return `${text.slice(0, end)}… [cut here: the whole text is in the run's findings output]`
+}
+
+function charCount(text: string): number {
+  let count = 0
+  for (const _ of text) count++
+  return count
 }
 
 /** The body of the one pull request review: summary plus what could not go inline. */
@@ -76,14 +127,25 @@ export function renderReviewBody(input: {
   summary: string
   unanchored: UnanchoredFinding[]
 }): string {
-  const parts = [`### Tandem review`, '', inertMarkdown(input.summary.trim()) || 'No summary.']
+  return fitListing(cap => reviewBodyText(input, cap))
+}
+
+function reviewBodyText(
+  input: { summary: string; unanchored: UnanchoredFinding[] },
+  cap: number
+): string {
+  const parts = [
+    `### Tandem review`,
+    '',
+    inertMarkdown(shorten(input.summary.trim(), cap)) || 'No summary.'
+  ]
   if (input.unanchored.length > 0) {
     parts.push(
       '',
       `**Findings that could not be placed on a changed line (${input.unanchored.length})**`,
       ''
     )
-    parts.push(...input.unanchored.map(renderUnanchored))
+    parts.push(...input.unanchored.map(item => renderUnanchored(item, cap)))
   }
   // Markers are read back only from the trailer, the lines after everything else.
   parts.push('', ...input.unanchored.map(item => findingMarker(item.fingerprint)), REVIEW_MARKER)
@@ -92,10 +154,14 @@ export function renderReviewBody(input: {
 
 /** The sticky summary comment, replaced on every run; found again by SUMMARY_MARKER. */
 export function renderSummaryComment(input: SummaryInput): string {
+  return fitListing(cap => summaryCommentText(input, cap))
+}
+
+function summaryCommentText(input: SummaryInput, cap: number): string {
   const parts = [
     `## Tandem review: ${VERDICT_TEXT[input.verdict]}`,
     '',
-    inertMarkdown(input.summary.trim()) || 'No summary.',
+    inertMarkdown(shorten(input.summary.trim(), cap)) || 'No summary.',
     '',
     `**Findings:** ${countsLine(input.findings)}`,
     ''
@@ -108,7 +174,12 @@ export function renderSummaryComment(input: SummaryInput): string {
   parts.push(`_${facts.join(' · ')}_`)
   if (input.notice) parts.push('', `> [!NOTE]\n> ${input.notice}`)
   if (input.unanchored.length > 0) {
-    parts.push('', `### Not on a changed line`, '', ...input.unanchored.map(renderUnanchored))
+    parts.push(
+      '',
+      `### Not on a changed line`,
+      '',
+      ...input.unanchored.map(item => renderUnanchored(item, cap))
+    )
   }
   const scope = input.sinceSha
     ? `changes since \`${input.sinceSha.slice(0, 7)}\``
