@@ -3,6 +3,7 @@
 // worktree + one comparing reviewer + the fake GitHub following a real bare remote + the
 // artifact stand-ins that keep the candidates' patches.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
@@ -241,7 +242,7 @@ describe('explore mode through dist/index.js', () => {
 
     // Every candidate's patch is kept, so a person can take another one.
     const [kept] = artifacts.stored(JOB.runId).filter(a => a.finalized)
-    expect(kept!.name).toBe('tandem-explore-explore')
+    expect(kept!.name).toBe(`tandem-explore-${branch.replace(/^tandem\//, '')}`)
     expect(kept!.files.map(f => f.path).sort()).toEqual([
       'candidate-1.patch',
       'candidate-2.patch',
@@ -326,5 +327,136 @@ describe('explore mode through dist/index.js', () => {
     expect(gh.requests.filter(r => r.method !== 'GET')).toEqual([])
     expect(run.summary).toContain('No candidate can be published')
     expect(run.summary).toMatch(/\| 1 \| Multiply instead \| 1 \| \+1 −1 \| ❌ failed \|/)
+  })
+
+  it('refuses a checkout that already holds changes before any session runs', async () => {
+    writeFileSync(path.join(repo.workspace, 'leak.txt'), `token ${TOKEN}\n`)
+    const run = await explore({ script: () => ({ text: 'unexpected request' }) })
+    expectExit(run, 1)
+    expect(api!.requests.filter(r => !r.isSideRequest)).toHaveLength(0)
+    expect(gh.requests.filter(r => r.method !== 'GET')).toEqual([])
+    expect(git(repo.remote, ['for-each-ref', '--format=%(refname)', 'refs/heads/tandem/'])).toBe('')
+  })
+})
+
+// A hostile candidate: what its code does in its worktree, its check or its home must not
+// decide for, or reach, another candidate, the log's workflow commands or the published change.
+describe('explore mode against hostile candidates', () => {
+  /** Workflow commands the runner would act on: outside every stop-commands window. */
+  function liveCommands(log: string): string[] {
+    const live: string[] = []
+    let stopped: string | undefined
+    for (const line of log.split('\n')) {
+      if (stopped !== undefined) {
+        if (line === `::${stopped}::`) stopped = undefined
+        continue
+      }
+      const stop = /^::stop-commands::(.+)$/.exec(line)
+      if (stop) stopped = stop[1]
+      else if (line.startsWith('::') && line.includes('forged')) live.push(line)
+    }
+    return live
+  }
+
+  it('keeps the workflow commands of checks that run at the same time inert', async () => {
+    // Each check prints forged commands before, between and after the other's.
+    repo.commit(
+      {
+        'check.js':
+          'const say = () => console.log("::warning title=forged::PWNED")\n' +
+          'say(); setTimeout(say, 300); setTimeout(say, 700); setTimeout(() => { say(); ' +
+          "require('./src/calc.js').add(2, 3) === 5 || process.exit(1) }, 1100)\n"
+      },
+      'a chatty check'
+    )
+    const run = await explore({
+      inputs: {
+        candidates: '2',
+        concurrency: '2',
+        approaches: 'Count up in a loop\nFix the operator'
+      },
+      script: (req, turn) => {
+        if (isComparison(req)) return ranking(1, [1, 2])
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessage(req))?.[1] ?? 0)
+        return n ? candidate(req, turn, n, ATTEMPTS.slice(1)) : { text: 'unexpected request' }
+      }
+    })
+    expectExit(run, 0)
+    expect(run.log.match(/::warning title=forged::PWNED/g)).toHaveLength(8)
+    expect(liveCommands(run.log)).toEqual([])
+  })
+
+  it("gives each candidate a home of its own: one candidate's check cannot fail another's", async () => {
+    repo.commit(
+      {
+        'check.js':
+          "const fs = require('fs'), os = require('os')\n" +
+          "const mark = os.homedir() + '/planted'\n" +
+          "if (fs.existsSync(mark)) { console.error('planted by an earlier candidate'); process.exit(1) }\n" +
+          "fs.writeFileSync(mark, 'x')\n" +
+          "if (require('./src/calc.js').add(2, 3) !== 5) process.exit(1)\n"
+      },
+      'a check that plants'
+    )
+    const run = await explore({
+      inputs: {
+        candidates: '2',
+        concurrency: '1',
+        approaches: 'Count up in a loop\nFix the operator'
+      },
+      script: (req, turn) => {
+        if (isComparison(req)) return ranking(2, [2, 1])
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessage(req))?.[1] ?? 0)
+        return n ? candidate(req, turn, n, ATTEMPTS.slice(1)) : { text: 'unexpected request' }
+      }
+    })
+    expectExit(run, 0)
+    const entries = JSON.parse(run.outputs.candidates!)
+    expect(entries.map((e: Record<string, unknown>) => e.verify)).toEqual(['passed', 'passed'])
+    expect(run.outputs.chosen).toBe('2')
+  })
+
+  it('never chooses a change that could not be published, and never keeps its patch', async () => {
+    // Candidate 1 also plants a symlink out of the repository; the reviewer prefers it.
+    const run = await explore({
+      inputs: {
+        candidates: '2',
+        concurrency: '2',
+        approaches: 'Fix the operator\nCount up in a loop'
+      },
+      script: (req, turn) => {
+        if (isComparison(req)) return ranking(1, [1, 2])
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessage(req))?.[1] ?? 0)
+        if (n === 1 && turn === 1) {
+          return {
+            toolUses: [
+              {
+                name: 'Write',
+                input: {
+                  file_path: path.join(cwdOf(req), '.github/workflows/evil.yml'),
+                  content: 'on: push\n'
+                }
+              }
+            ]
+          }
+        }
+        const attempts = [ATTEMPTS[2]!, ATTEMPTS[1]!]
+        return n
+          ? candidate(req, n === 1 && turn === 2 ? 1 : turn, n, attempts)
+          : { text: 'unexpected request' }
+      }
+    })
+    expectExit(run, 0)
+    expect(run.outputs.chosen).toBe('2')
+    const entries = JSON.parse(run.outputs.candidates!)
+    expect(entries[0].error).toContain('workflow files (.github/workflows/evil.yml)')
+    expect(git(repo.remote, ['show', `${run.outputs.branch}:src/calc.js`]) + '\n').toBe(
+      ATTEMPTS[1]!.content
+    )
+    const [kept] = artifacts.stored(JOB.runId).filter(a => a.finalized)
+    expect(kept!.files.map(f => f.path).sort()).toEqual(['candidate-2.patch', 'candidates.json'])
+    expect(pulls()[0]!.body).toContain(
+      'The reviewer chose candidate 1, but the change touches workflow files'
+    )
   })
 })

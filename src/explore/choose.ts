@@ -141,7 +141,8 @@ export function chooseCandidate(candidates: Candidate[], ranking: Ranking | unde
       a.added + a.removed - (b.added + b.removed) ||
       a.number - b.number
   )[0]!
-  const why = picked ? whyNotChoosable(picked) : 'it does not exist'
+  // parseRanking accepts only candidates that exist.
+  const why = whyNotChoosable(picked!)
   return {
     chosen: best.number,
     overruled: `The reviewer chose candidate ${ranking.chosen}, but ${why}; candidate ${best.number} is the best-ranked one that may be chosen.`

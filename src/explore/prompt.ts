@@ -32,7 +32,10 @@ export function buildComparisonPrompt(
   ]
   for (const candidate of candidates) {
     parts.push('', `## Candidate ${candidate.number}`, '')
-    parts.push(`- approach: ${candidate.approach === '' ? '(not stated)' : candidate.approach}`)
+    // Quoted: an approach is written by a model and could pose as one of these lines.
+    parts.push(
+      `- approach: ${candidate.approach === '' ? '(not stated)' : JSON.stringify(candidate.approach)}`
+    )
     parts.push(
       `- session: ${candidate.conclusion}${candidate.error ? ` — ${candidate.error}` : ''}`
     )
@@ -50,7 +53,7 @@ export function buildComparisonPrompt(
       parts.push(
         '',
         cut
-          ? `Its diff (the first ${share} characters; read the rest of the files if needed):`
+          ? `Its diff (the first ${share} characters; the rest is cut, and its files are not on disk):`
           : 'Its diff:',
         fenced(cut ? candidate.patch.slice(0, share) : candidate.patch, 'diff')
       )

@@ -78,7 +78,9 @@ export function renderExploreSection(input: ExploreSectionInput): string {
   if (input.ranking?.summary && chosen !== undefined) {
     // Overruled, the reviewer's words argue for its own pick, not for the one published.
     const label = input.choice.overruled ? "The reviewer's comparison" : `Why candidate ${chosen}`
-    parts.push('', `**${label}:** ${inertMarkdown(input.ranking.summary)}`)
+    // One line: text shaped by a hostile diff must not render a table or a heading of its own.
+    const summary = inertMarkdown(input.ranking.summary).replace(/\s+/g, ' ').trim()
+    parts.push('', `**${label}:** ${summary}`)
   }
   if (input.choice.overruled) parts.push('', `> ${input.choice.overruled}`)
   if (input.ranking && input.ranking.findings.length > 0 && !input.choice.overruled) {

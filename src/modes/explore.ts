@@ -1,7 +1,9 @@
 import * as core from '@actions/core'
 import { prepareAgent } from '../agent/launch.js'
 import { chooseCandidate, whyNotChoosable } from '../explore/choose.js'
+import { exploreOutputs, noChoiceReason, renderExploreSummary } from '../explore/outcome.js'
 import { candidateEntries, renderExploreSection } from '../explore/render.js'
+import { entryPaths, statusEntries } from '../git/branch.js'
 import { branchForPrompt } from '../git/branch-name.js'
 import { checkoutBase } from '../git/worktrees.js'
 import { createGitHub, repoFromEnv } from '../github/client.js'
@@ -37,48 +39,41 @@ export async function exploreMode(inputs: Inputs): Promise<ModeOutcome> {
   const task = inputs.prompt?.trim() ?? '' // inputs.ts refuses explore without one
   const branch = inputs.branch ?? branchForPrompt(task)
   checkBranchName(branch)
+  await refuseChangedCheckout(inputs.workingDirectory)
   const { base } = await core.group('Preparing the branch', () =>
     prepareWriteBranch(gh, repo, { cwd: inputs.workingDirectory, branch, base: inputs.base })
   )
   const explore = await prepareExplore(inputs)
 
-  const approaches = await core.group('Naming the approaches', () => nameApproaches(explore, task))
-  const candidates = await writeCandidates(explore, task, approaches)
+  const named = await core.group('Naming the approaches', () => nameApproaches(explore, task))
+  const candidates = await writeCandidates(explore, task, named.approaches)
   // No reviewer is paid for when nothing could be chosen whatever it says.
   const compared = candidates.some(c => whyNotChoosable(c) === undefined)
     ? await compareCandidates(explore, task, candidates)
     : undefined
   const choice = chooseCandidate(candidates, compared?.ranking)
   const entries = candidateEntries(candidates, compared?.ranking, choice)
-  const artifact = await keepCandidates(explore, candidates, entries)
+  const artifact = await keepCandidates(explore, branch, candidates, entries)
   const section = renderExploreSection({ entries, ranking: compared?.ranking, choice, artifact })
   const costUsd =
-    candidates.reduce((sum, c) => sum + c.costUsd, 0) + (compared?.session.costUsd ?? 0)
-  const outputs = {
-    chosen: choice.chosen === undefined ? '' : String(choice.chosen),
-    candidates: JSON.stringify(entries)
-  }
+    named.costUsd +
+    candidates.reduce((sum, c) => sum + c.costUsd, 0) +
+    (compared?.session.costUsd ?? 0)
 
   const chosen = candidates.find(c => c.number === choice.chosen)
   if (!chosen) {
-    const why =
-      compared?.failure !== undefined
-        ? `the reviewer did not rank the candidates (${compared.failure})`
-        : 'every candidate failed its check, changed nothing or failed'
-    await appendJobSummary(
-      `## Tandem · explore\n\nNo candidate can be published: ${why}. Nothing was pushed.\n\n${section}\n`
-    )
+    const why = noChoiceReason(compared?.failure)
+    await appendJobSummary(renderExploreSummary(section, why))
     return {
       outputs: {
-        ...outputs,
+        ...exploreOutputs(choice, entries, costUsd),
         conclusion: 'failure',
-        'cost-usd': String(costUsd),
         'pr-operation': 'none'
       },
       failure: `No candidate can be published: ${why}; nothing was pushed`
     }
   }
-  await appendJobSummary(`## Tandem · explore\n\n${section}\n`)
+  await appendJobSummary(renderExploreSummary(section, undefined))
   const written = await publishChosen(inputs, gh, repo, {
     explore,
     chosen,
@@ -86,14 +81,25 @@ export async function exploreMode(inputs: Inputs): Promise<ModeOutcome> {
     facts: { branch, base, changedFiles: [], pushed: false, verify: NO_VERIFY },
     appendix: section
   })
+  const totalUsd = costUsd + (written.review?.costUsd ?? 0)
   return {
     ...written.outcome,
-    outputs: {
-      ...written.outcome.outputs,
-      ...outputs,
-      'cost-usd': String(costUsd + (written.review?.costUsd ?? 0))
-    }
+    outputs: { ...written.outcome.outputs, ...exploreOutputs(choice, entries, totalUsd) }
   }
+}
+
+/**
+ * Candidates start from HEAD, so a change already in the checkout was seen by no candidate, no
+ * check and no reviewer: it would be published unchecked, past write mode's refusals.
+ */
+async function refuseChangedCheckout(cwd: string): Promise<void> {
+  const changed = entryPaths(await statusEntries(cwd))
+  if (changed.length === 0) return
+  throw new Error(
+    `The checkout has ${changed.length} changed or untracked file(s) before explore ran ` +
+      `(${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''}): explore publishes ` +
+      'only a candidate that started from HEAD; commit them in an earlier step or remove them'
+  )
 }
 
 /** The agent, and the commit every candidate starts from: without them nothing can run. */

@@ -1,8 +1,9 @@
 import * as core from '@actions/core'
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { StringDecoder } from 'node:string_decoder'
 import { agentCommand, asAgent, type Agent } from '../agent/launch.js'
 import type { SpawnPlan } from '../agent/sandbox.js'
+import { logUntrusted } from '../github/emit.js'
 
 export type VerifyStatus = 'passed' | 'failed' | 'none'
 
@@ -124,9 +125,11 @@ export async function runVerifyCommand(
   const started = Date.now()
   const buffer = new RollingBuffer(64 * 1024)
   // Output of code the writer changed must not be able to issue workflow commands
-  // (::add-mask::, ::set-output::, …): the runner ignores them until the token comes back.
-  const resume = randomBytes(16).toString('hex')
-  core.info(`::stop-commands::${resume}`)
+  // (::add-mask::, ::set-output::, …). Each batch of whole lines goes out in a stop-commands
+  // window of its own, opened and closed in one synchronous write: a window held open across
+  // awaits would be closed under it by another check running at the same time (explore), and
+  // the runner reads no nested windows.
+  const lines = { stdout: new UntrustedLines(), stderr: new UntrustedLines() }
   let exitCode: number | null = null
   let timedOut = false
   try {
@@ -145,12 +148,14 @@ export async function runVerifyCommand(
         // Its own process group, so a timeout stops what it started too (test runners, servers).
         detached: true
       })
-      const onData = (chunk: Buffer): void => {
+      child.stdout.on('data', (chunk: Buffer) => {
         buffer.push(chunk)
-        process.stdout.write(chunk)
-      }
-      child.stdout.on('data', onData)
-      child.stderr.on('data', onData)
+        lines.stdout.push(chunk)
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        buffer.push(chunk)
+        lines.stderr.push(chunk)
+      })
       const timer = setTimeout(() => {
         timedOut = true
         if (child.pid !== undefined) {
@@ -174,8 +179,8 @@ export async function runVerifyCommand(
       })
     })
   } finally {
-    process.stdout.write('\n')
-    core.info(`::${resume}::`)
+    lines.stdout.end()
+    lines.stderr.end()
   }
   const { text, truncated } = tailOutput(buffer.text(), options.limits ?? DEFAULT_TAIL)
   return {
@@ -217,3 +222,27 @@ export async function verifyCheckout(
   if (result.tail !== undefined) result.tail = redact(result.tail)
   return result
 }
+
+/** A stream's output for the log: whole lines only, each batch through logUntrusted. */
+class UntrustedLines {
+  private readonly decoder = new StringDecoder('utf8')
+  private pending = ''
+
+  push(chunk: Buffer): void {
+    this.pending += this.decoder.write(chunk)
+    const cut = this.pending.lastIndexOf('\n')
+    // A line that never ends still reaches the log, in pieces.
+    if (cut < 0 && this.pending.length < MAX_PENDING_CHARS) return
+    const upTo = cut < 0 ? this.pending.length : cut
+    logUntrusted(this.pending.slice(0, upTo))
+    this.pending = this.pending.slice(upTo + (cut < 0 ? 0 : 1))
+  }
+
+  end(): void {
+    this.pending += this.decoder.end()
+    if (this.pending !== '') logUntrusted(this.pending)
+    this.pending = ''
+  }
+}
+
+const MAX_PENDING_CHARS = 64 * 1024

@@ -22,6 +22,8 @@ import { candidateLine } from '../../explore/render.js'
 import { refusalOf } from '../../fanout/shard.js'
 import { worktreePatch } from '../../git/worktree.js'
 import { runInWorktrees, type WorktreeJob } from '../../git/worktrees.js'
+import { parsePatch } from '../../git/patch-parse.js'
+import { patchRefusal } from '../../git/patch-policy.js'
 import { parseUnifiedDiff } from '../../review/diff.js'
 import { NO_VERIFY, verifyCheckout } from '../../write/verify.js'
 import { changeChecks, type Shard } from './shard-task.js'
@@ -36,11 +38,20 @@ export interface WrittenCandidate extends CandidateForReview {
   session?: SessionReport
 }
 
-/** `approaches`, or, when it is empty, one short read-only session that names them all. */
-export async function nameApproaches(explore: Explore, task: string): Promise<string[]> {
+/**
+ * `approaches`, or, when it is empty, one short read-only session that names them all; with
+ * what that session cost.
+ */
+export async function nameApproaches(
+  explore: Explore,
+  task: string
+): Promise<{ approaches: string[]; costUsd: number }> {
   const count = explore.inputs.candidates
   if (explore.inputs.approaches.length > 0) {
-    return parseApproaches({ approaches: explore.inputs.approaches }, count)
+    return {
+      approaches: parseApproaches({ approaches: explore.inputs.approaches }, count),
+      costUsd: 0
+    }
   }
   const session = await runAgent(explore.agent, {
     label: 'planner',
@@ -57,7 +68,7 @@ export async function nameApproaches(explore: Explore, task: string): Promise<st
     core.warning(`${sessionFailure('planner', session)}; each candidate picks its own approach`)
   }
   approaches.forEach((approach, i) => core.info(`Candidate ${i + 1}: ${approach || '(its own)'}`))
-  return approaches
+  return { approaches, costUsd: session.costUsd }
 }
 
 /** Every candidate, `concurrency` at a time, each in a worktree from the same base. */
@@ -93,8 +104,10 @@ async function writeCandidate(
   job: WorktreeJob<number>
 ): Promise<WrittenCandidate> {
   const { inputs, agent, checkout } = explore
-  const { item: number, slot, worktree } = job
-  const role = `writer-${slot}`
+  const { item: number, worktree } = job
+  // A sandbox per candidate, not per slot: a home left by one candidate's code (memory files,
+  // ~/.npmrc, anything its check reads) must not reach a later candidate in the same slot.
+  const role = `candidate-${number}`
   const dir = path.join(worktree.dir, checkout.prefix)
   const started = Date.now()
   let session: SessionReport | undefined
@@ -115,7 +128,8 @@ async function writeCandidate(
       structuredOutputOptional: true
     })
     const report = parseCandidateReport(session.structuredOutput)
-    const approach = report?.approach || approaches[number - 1]!
+    // The approach it was given is what the table compares; its own words only fill a gap.
+    const approach = approaches[number - 1] || report?.approach || ''
     if (session.conclusion !== 'success') {
       return failed(number, approach, sessionFailure('writer', session), session, started)
     }
@@ -126,8 +140,14 @@ async function writeCandidate(
       : NO_VERIFY
     const patchBytes = await worktreePatch(worktree)
     const patch = patchBytes?.toString('utf8') ?? ''
+    // Everything that would refuse the change at publishing refuses the candidate now, so the
+    // rules never choose one that cannot be published.
     const refusal = patchBytes
-      ? refusalOf(await changeChecks(explore, worktree.dir, patchBytes))
+      ? (refusalOf(await changeChecks(explore, worktree.dir, patchBytes)) ??
+        patchRefusal(parsePatch(patch), patch, {
+          allowWorkflowChanges: inputs.allowWorkflowChanges,
+          secrets: explore.secrets
+        }))
       : undefined
     const diff = parseUnifiedDiff(patch)
     const candidate: WrittenCandidate = {

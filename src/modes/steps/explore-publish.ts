@@ -13,11 +13,9 @@ import { uploadShardArtifact } from '../../github/artifacts.js'
 import type { GitHub, Repo } from '../../github/client.js'
 import type { Inputs } from '../../inputs.js'
 import type { WriteFacts } from '../../write/result.js'
-import { adoptReviewOutcome } from './branch-pr.js'
 import type { Explore, WrittenCandidate } from './explore-candidates.js'
-import { reviewPullRequest } from './review-pr.js'
 import { publishWrite } from './write-publish.js'
-import { finishWrite, type WriteResult } from './write-report.js'
+import { finishWrite, reviewIfAsked, type WriteResult } from './write-report.js'
 
 export interface KeptCandidates {
   name: string
@@ -31,6 +29,7 @@ export interface KeptCandidates {
  */
 export async function keepCandidates(
   explore: Explore,
+  branch: string,
   candidates: WrittenCandidate[],
   entries: CandidateEntry[]
 ): Promise<KeptCandidates | undefined> {
@@ -44,9 +43,13 @@ export async function keepCandidates(
     files[candidate.number] = `candidate-${candidate.number}.patch`
     await writeFile(path.join(dir, files[candidate.number]!), candidate.patchBytes!)
   }
-  await writeFile(path.join(dir, 'candidates.json'), JSON.stringify(entries, null, 2) + '\n')
+  await writeFile(
+    path.join(dir, 'candidates.json'),
+    explore.redact(JSON.stringify(entries, null, 2)) + '\n'
+  )
   const paths = [...Object.values(files), 'candidates.json'].map(file => path.join(dir, file))
-  const name = `tandem-explore-${slugify(process.env.GITHUB_JOB ?? '') || 'candidates'}`
+  // Named by the branch: two explore steps of one job, or the legs of a matrix, differ there.
+  const name = `tandem-explore-${slugify(branch.replace(/^tandem\//, '')) || 'candidates'}`
   try {
     const uploaded = await uploadShardArtifact(name, dir, paths)
     core.info(`The candidates' patches are in the artifact ${uploaded.name}`)
@@ -93,19 +96,6 @@ export async function publishChosen(
   } catch (error) {
     return finishWrite(session, facts, { failure: (error as Error).message })
   }
-  const result = await finishWrite(session, facts, {})
-  if (inputs.review && facts.pr) {
-    // A fresh session: the PR reviewer never saw the candidates, only the pull request.
-    const review = await reviewPullRequest(
-      { ...inputs, prompt: undefined },
-      gh,
-      repo,
-      facts.pr.number,
-      explore.agent
-    )
-    result.review = review
-    result.costUsd += review.costUsd
-    adoptReviewOutcome(result.outcome, review.outcome)
-  }
-  return result
+  // The pull request's reviewer never saw the candidates, only the pull request.
+  return reviewIfAsked(inputs, gh, repo, await finishWrite(session, facts, {}), explore.agent)
 }

@@ -20,11 +20,10 @@ import {
   type WriteFacts
 } from '../../write/result.js'
 import { NO_VERIFY } from '../../write/verify.js'
-import { adoptReviewOutcome, checkBranchName, filesHoldingSecrets } from './branch-pr.js'
-import { reviewPullRequest } from './review-pr.js'
+import { checkBranchName, filesHoldingSecrets } from './branch-pr.js'
 import { prepareWriteBranch, publishWrite } from './write-publish.js'
 import { verifyChange } from './verify.js'
-import { finishWrite, type WriteResult } from './write-report.js'
+import { finishWrite, reviewIfAsked, type WriteResult } from './write-report.js'
 import { agentSettings } from './agent-settings.js'
 
 export type { WriteResult }
@@ -146,20 +145,5 @@ export async function writeChanges(
     return finish(undefined, error instanceof Error ? error.message : String(error))
   }
 
-  const result = await finish(undefined)
-  if (inputs.review && facts.pr) {
-    // A fresh session: the reviewer never sees the writer's context, only the pull request.
-    // `prompt` is the writer's task, not review instructions.
-    const review = await reviewPullRequest(
-      { ...inputs, prompt: undefined },
-      gh,
-      repo,
-      facts.pr.number,
-      writer
-    )
-    result.review = review
-    result.costUsd += review.costUsd
-    adoptReviewOutcome(result.outcome, review.outcome)
-  }
-  return result
+  return reviewIfAsked(inputs, gh, repo, await finish(undefined), writer)
 }

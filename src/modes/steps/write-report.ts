@@ -7,7 +7,11 @@ import { writeOutputs, writeSummary, type WriteFacts } from '../../write/result.
 import type { VerifyResult } from '../../write/verify.js'
 import type { ModeOutcome } from '../outcome.js'
 import type { PullRequestOperation } from './branch-pr.js'
-import type { ReviewRound } from './review-pr.js'
+import { reviewPullRequest, type ReviewRound } from './review-pr.js'
+import { adoptReviewOutcome } from './branch-pr.js'
+import type { Agent } from '../../agent/launch.js'
+import type { GitHub, Repo } from '../../github/client.js'
+import type { Inputs } from '../../inputs.js'
 
 /** Everything one write produced; `pair` reads it to go on with the pull request. */
 export interface WriteResult {
@@ -49,4 +53,30 @@ export async function finishWrite(
     pr: facts.pr,
     costUsd: session.costUsd
   }
+}
+
+/**
+ * With `review: true`, the pull request a write opened gets a review: a fresh session that
+ * never sees the writer's context, only the pull request (`prompt` is the writer's task, not
+ * review instructions).
+ */
+export async function reviewIfAsked(
+  inputs: Inputs,
+  gh: GitHub,
+  repo: Repo,
+  result: WriteResult,
+  agent: Agent
+): Promise<WriteResult> {
+  if (!inputs.review || !result.pr) return result
+  const review = await reviewPullRequest(
+    { ...inputs, prompt: undefined },
+    gh,
+    repo,
+    result.pr.number,
+    agent
+  )
+  result.review = review
+  result.costUsd += review.costUsd
+  adoptReviewOutcome(result.outcome, review.outcome)
+  return result
 }
