@@ -329,6 +329,30 @@ describe('explore mode through dist/index.js', () => {
     expect(run.summary).toMatch(/\| 1 \| Multiply instead \| 1 \| \+1 −1 \| ❌ failed \|/)
   })
 
+  it('publishes nothing when the comparing reviewer gives no valid choice, and keeps every patch', async () => {
+    const run = await explore({
+      script: (req, turn) => {
+        if (isComparison(req)) return ranking(7, [7])
+        const n = attemptOf(req)
+        return n ? candidate(req, turn, n) : { text: 'unexpected request' }
+      }
+    })
+    expectExit(run, 1)
+    expect(run.outputs).toMatchObject({ conclusion: 'failure', chosen: '', 'pr-operation': 'none' })
+    expect(pulls()).toHaveLength(0)
+    expect(git(repo.remote, ['for-each-ref', '--format=%(refname)', 'refs/heads/tandem/'])).toBe('')
+    expect(run.summary).toContain(
+      'No candidate can be published: the reviewer did not rank the candidates (the reviewer chose 7: expected a candidate from 1 to 3)'
+    )
+    const [kept] = artifacts.stored(JOB.runId).filter(a => a.finalized)
+    expect(kept!.files.map(f => f.path).sort()).toEqual([
+      'candidate-1.patch',
+      'candidate-2.patch',
+      'candidate-3.patch',
+      'candidates.json'
+    ])
+  })
+
   it('refuses a checkout that already holds changes before any session runs', async () => {
     writeFileSync(path.join(repo.workspace, 'leak.txt'), `token ${TOKEN}\n`)
     const run = await explore({ script: () => ({ text: 'unexpected request' }) })

@@ -102,7 +102,9 @@ describe('explore rendering', () => {
     expect(rows[0]).toBe(
       '| Candidate | Approach | Files | Lines +/− | Verify | Cost | Rank | Reason |'
     )
-    expect(rows[2]).toBe('| 1 | guard \\| clause | 1 | +3 −1 | ❌ failed | $0.1200 | 1 | shortest |')
+    expect(rows[2]).toBe(
+      '| 1 | guard \\| clause | 1 | +3 −1 | ❌ failed | $0.1200 | 1 | shortest |'
+    )
     expect(rows[3]).toContain('| **2** ✔ | ')
     expect(rows[3]).not.toContain('@octocat')
     expect(rows[3]).not.toContain('![x]')
