@@ -13,6 +13,7 @@ import { runMode } from './modes/run.js'
 import { shardMode } from './modes/shard.js'
 import { writeMode } from './modes/write.js'
 import type { ModeOutcome } from './modes/outcome.js'
+import { messageOf } from './outcome.js'
 
 const MODES: Partial<Record<Mode, (inputs: Inputs) => Promise<ModeOutcome>>> = {
   review: reviewMode,
@@ -48,7 +49,7 @@ export async function run(): Promise<void> {
     setOutputs(outcome.outputs)
     if (outcome.failure) core.setFailed(outcome.failure)
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    core.setFailed(messageOf(error))
   } finally {
     await releaseAgents()
   }

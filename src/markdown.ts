@@ -283,3 +283,8 @@ function inertProse(line: string, from: number, to: number, url = false): string
 export function tableCell(text: string): string {
   return text.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')
 }
+
+/** Text on one line: every run of white space (line breaks included) one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}

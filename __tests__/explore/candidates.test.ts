@@ -3,7 +3,7 @@ import {
   buildApproachesPrompt,
   buildCandidatePrompt,
   CANDIDATE_REPORT_SCHEMA,
-  oneLine,
+  approachLine,
   parseApproaches,
   parseCandidateReport
 } from '../../src/explore/candidates.js'
@@ -71,7 +71,7 @@ describe('candidate prompt and report', () => {
   })
 
   it('cuts a long line for a table cell', () => {
-    expect([...oneLine('x'.repeat(500))]).toHaveLength(200)
-    expect(oneLine('a\u0000b\tc')).toBe('a b c')
+    expect([...approachLine('x'.repeat(500))]).toHaveLength(200)
+    expect(approachLine('a\u0000b\tc')).toBe('a b c')
   })
 })

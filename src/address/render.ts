@@ -1,4 +1,4 @@
-import { fenced, inertMarkdown, neutralizeMarkers } from '../markdown.js'
+import { fenced, inertMarkdown, neutralizeMarkers, oneLine } from '../markdown.js'
 import type { ReviewThread } from '../github/threads.js'
 import type { VerifyResult } from '../write/verify.js'
 import type { ThreadAnswer, ThreadStatus } from './answer.js'
@@ -187,8 +187,4 @@ function excerpt(text: string): string {
 
 function cell(text: string): string {
   return oneLine(text).replace(/\|/g, '\\|')
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
 }

@@ -8,6 +8,7 @@ import {
   type ResultEvent,
   type StreamEvent
 } from './events.js'
+import { oneLine } from '../markdown.js'
 
 export type SessionConclusion = 'success' | 'failure' | 'max-turns' | 'budget' | 'timeout'
 
@@ -208,10 +209,6 @@ export function describeToolInput(tool: string, input: Record<string, unknown>):
   if (tool === 'StructuredOutput') return ''
   const json = JSON.stringify(input)
   return json === '{}' ? '' : truncate(json, 120)
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
 }
 
 export function truncate(text: string, max: number): string {

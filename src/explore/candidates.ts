@@ -2,6 +2,7 @@
  * Explore's candidates, as pure functions: how many, the approaches they are given, the prompt
  * of each writer and what each reports back.
  */
+import { oneLine } from '../markdown.js'
 import {
   buildWriterPrompt,
   parseWriterReport,
@@ -58,7 +59,7 @@ export function parseApproaches(value: unknown, count: number): string[] {
     Array.isArray((value as Record<string, unknown>).approaches)
       ? ((value as Record<string, unknown>).approaches as unknown[])
       : []
-  const lines = given.map(item => (typeof item === 'string' ? oneLine(item) : ''))
+  const lines = given.map(item => (typeof item === 'string' ? approachLine(item) : ''))
   return Array.from({ length: count }, (_, i) => lines[i] ?? '')
 }
 
@@ -83,7 +84,7 @@ export function parseCandidateReport(value: unknown): CandidateReport | undefine
   const report = parseWriterReport(value)
   if (report === undefined) return undefined
   const approach = (value as Record<string, unknown>).approach
-  return { ...report, approach: typeof approach === 'string' ? oneLine(approach) : '' }
+  return { ...report, approach: typeof approach === 'string' ? approachLine(approach) : '' }
 }
 
 export interface CandidatePromptInput {
@@ -115,12 +116,11 @@ export function buildCandidatePrompt(input: CandidatePromptInput): string {
 
 const MAX_APPROACH_CHARS = 200
 
-/** One line, white space folded, short enough for a table cell. */
-export function oneLine(text: string): string {
+/** One line for a table cell: control characters and white space folded, at most 200 characters. */
+export function approachLine(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters never belong in a cell
-  const line = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim()
-  const chars = [...line]
+  const chars = [...oneLine(text.replace(/[\u0000-\u001f\u007f]+/g, ' '))]
   return chars.length <= MAX_APPROACH_CHARS
-    ? line
+    ? chars.join('')
     : `${chars.slice(0, MAX_APPROACH_CHARS - 1).join('')}…`
 }

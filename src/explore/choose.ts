@@ -5,7 +5,7 @@
 import type { SessionConclusion } from '../agent/report.js'
 import { parseReviewOutput, REVIEW_SCHEMA, type Finding } from '../review/findings.js'
 import type { VerifyResult } from '../write/verify.js'
-import { oneLine } from './candidates.js'
+import { approachLine } from './candidates.js'
 
 /** What explore knows about one candidate once its writer and its check are over. */
 export interface Candidate {
@@ -102,7 +102,7 @@ export function parseRanking(value: unknown, count: number): Ranking {
     ranking.push({
       candidate,
       rank: Number.isInteger(rank) && (rank as number) >= 1 ? (rank as number) : count,
-      reason: typeof reason === 'string' ? oneLine(reason) : ''
+      reason: typeof reason === 'string' ? approachLine(reason) : ''
     })
   }
   const findings = Array.isArray(record.findings)

@@ -1,12 +1,11 @@
 // The markdown of collect's results: the table in the pull request body and in the job summary.
-import { fenced, inertMarkdown, inlineCode, neutralizeMarkers } from '../markdown.js'
+import { fenced, inertMarkdown, inlineCode, neutralizeMarkers, oneLine } from '../markdown.js'
 import {
   ATTENTION_STATUSES,
   type CollectedTask,
   collectMarker,
   cut,
   mergeTotals,
-  oneLine,
   renderTotals,
   retryTasks,
   STATUS_LABEL

@@ -8,6 +8,7 @@
  * ever read back as one of Tandem's markers.
  */
 import type { PlannedMatrix, TaskResult } from './results.js'
+import { oneLine } from '../markdown.js'
 
 /**
  * What became of a task, as the results table, the outputs and collect's results file say it:
@@ -334,10 +335,6 @@ export interface CollectedTaskInput {
 /** The marker that ends collect's pull request body: the branch it was collected onto. */
 export function collectMarker(branch: string): string {
   return `<!-- tandem:collect branch=${branch.replace(/-->/g, '')} -->`
-}
-
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
 }
 
 export function cut(text: string, maxChars: number): string {

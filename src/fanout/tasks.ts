@@ -6,6 +6,7 @@ import { logUntrusted } from '../github/emit.js'
 import { tailOutput } from '../write/verify.js'
 import { globEscape, GlobPattern, Globs } from './glob-pattern.js'
 import { fromGit, fromWalk, insideWorkTree } from './task-files.js'
+import { messageOf } from '../outcome.js'
 
 /** The lines of `text` as tasks: trimmed, blank lines and repeats dropped, first one kept. */
 export function tasksFromLines(text: string): string[] {
@@ -89,7 +90,7 @@ function parsePatterns(patterns: string[], base: string): GlobPattern[] {
       return new GlobPattern(rootedPattern(pattern, base))
     } catch (error) {
       throw new Error(
-        `Input 'files' has an unusable pattern ${JSON.stringify(pattern)}: ${error instanceof Error ? error.message : String(error)}`
+        `Input 'files' has an unusable pattern ${JSON.stringify(pattern)}: ${messageOf(error)}`
       )
     }
   })

@@ -1,5 +1,6 @@
 import { DefaultArtifactClient } from '@actions/artifact'
 import * as path from 'node:path'
+import { messageOf } from '../outcome.js'
 
 /**
  * Fan-out's artifacts between jobs of one workflow run, through @actions/artifact (v4
@@ -57,8 +58,9 @@ function client(): DefaultArtifactClient {
   return new DefaultArtifactClient()
 }
 
-function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+/** An artifact client's failure, saying which service answered. */
+function artifactError(error: unknown): string {
+  const message = messageOf(error)
   // Twirp failures already say "Failed to <Method>: …"; the storage SDK's RestError says only
   // what the blob service answered.
   const status = (error as { statusCode?: unknown } | null)?.statusCode
@@ -70,7 +72,7 @@ function messageOf(error: unknown): string {
 
 /** The client's words for a name taken in this run (a Twirp 409 `already_exists`). */
 function isNameConflict(error: unknown): boolean {
-  return /Failed to CreateArtifact: .*\(409\)/.test(messageOf(error))
+  return /Failed to CreateArtifact: .*\(409\)/.test(artifactError(error))
 }
 
 function runAttempt(): number {
@@ -118,10 +120,10 @@ export async function uploadShardArtifact(
     return await upload(name)
   } catch (error) {
     const attempt = options.attempt ?? runAttempt()
-    if (!isNameConflict(error)) throw fail(messageOf(error), error)
+    if (!isNameConflict(error)) throw fail(artifactError(error), error)
     if (attempt === 1) {
       throw fail(
-        `${messageOf(error)} (another job of this run uploaded it first: do two matrix jobs ` +
+        `${artifactError(error)} (another job of this run uploaded it first: do two matrix jobs ` +
           `have the same shard id?)`,
         error
       )
@@ -132,7 +134,7 @@ export async function uploadShardArtifact(
       return await upload(retryName)
     } catch (second) {
       throw fail(
-        `${messageOf(error)}; as ${retryName} (run attempt ${attempt}): ${messageOf(second)}`,
+        `${artifactError(error)}; as ${retryName} (run attempt ${attempt}): ${artifactError(second)}`,
         second
       )
     }
@@ -150,7 +152,7 @@ export async function listRunArtifacts(pattern: string): Promise<RunArtifact[]> 
   try {
     listed = (await client().listArtifacts({ latest: true })).artifacts
   } catch (error) {
-    throw new Error(`Listing this run's artifacts (${pattern}) failed: ${messageOf(error)}`, {
+    throw new Error(`Listing this run's artifacts (${pattern}) failed: ${artifactError(error)}`, {
       cause: error
     })
   }
@@ -197,7 +199,9 @@ export async function downloadArtifact(id: number, directory: string): Promise<s
     }
     return result.downloadPath ?? target
   } catch (error) {
-    throw new Error(`Downloading artifact ${label} failed: ${messageOf(error)}`, { cause: error })
+    throw new Error(`Downloading artifact ${label} failed: ${artifactError(error)}`, {
+      cause: error
+    })
   }
 }
 

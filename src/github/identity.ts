@@ -1,4 +1,5 @@
 import type { GitHub } from './client.js'
+import { messageOf } from '../outcome.js'
 
 /**
  * Who Tandem is on GitHub: the login of its token. Everything Tandem reads back from a pull
@@ -49,10 +50,6 @@ async function askLogin(gh: GitHub): Promise<string> {
         'trusts its own comments and reviews by that login, so it stops here'
     )
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 const BOT_SUFFIX = /\[bot\]$/i

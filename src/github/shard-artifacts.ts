@@ -16,6 +16,7 @@ import {
   type TaskResult
 } from '../fanout/results.js'
 import { downloadArtifact, listRunArtifacts, uploadShardArtifact } from './artifacts.js'
+import { messageOf } from '../outcome.js'
 
 /** A shard's artifact as collect downloaded it; `dir` is undefined when the download failed. */
 export interface DownloadedShard extends ShardResults {
@@ -125,6 +126,6 @@ export async function uploadShardFiles(
     core.info(`Uploaded artifact ${uploaded.name} (id ${uploaded.id}, ${uploaded.size} bytes)`)
     return undefined
   } catch (error) {
-    return error instanceof Error ? error.message : String(error)
+    return messageOf(error)
   }
 }

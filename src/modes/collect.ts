@@ -28,6 +28,7 @@ import {
 } from './steps/collect-merge.js'
 import { publishMerge, pushMerge, reviewMerge, verifyMerge } from './steps/collect-publish.js'
 import { agentSettings } from './steps/agent-settings.js'
+import { messageOf } from '../outcome.js'
 
 /**
  * `collect`: the run's shard artifacts → patches applied in task order on one branch, one commit
@@ -84,7 +85,7 @@ async function collect(run: CollectRun, gh: GitHub, repo: Repo): Promise<ModeOut
       publishMerge(run, gh, repo)
     )
   } catch (error) {
-    return finish(run, { failure: error instanceof Error ? error.message : String(error) })
+    return finish(run, { failure: messageOf(error) })
   }
   const outcome = await finish(run, { conclusion: 'success' })
   if (inputs.review && run.pr) await reviewMerge(run, gh, repo, outcome, await agentOf(run))

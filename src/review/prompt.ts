@@ -1,6 +1,6 @@
 import type { FileDiff, ParsedDiff } from './diff.js'
 import { SEVERITIES, type Severity } from './severity.js'
-import { fenced } from '../markdown.js'
+import { fenced, oneLine } from '../markdown.js'
 import { readFingerprints, type Finding } from './findings.js'
 import { parseFindingComment } from './render.js'
 import type { PostedThread } from './resolve.js'
@@ -201,8 +201,4 @@ function pad(text: string): string {
 function blockingText(threshold: Severity): string {
   const index = SEVERITIES.indexOf(threshold)
   return SEVERITIES.slice(0, index + 1).join(' or ')
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
 }

@@ -1,4 +1,4 @@
-import { fenced, inertMarkdown, inlineCode, neutralizeMarkers } from '../markdown.js'
+import { fenced, inertMarkdown, inlineCode, neutralizeMarkers, oneLine } from '../markdown.js'
 import type { WriterReport } from './report.js'
 import type { VerifyResult } from './verify.js'
 
@@ -173,8 +173,4 @@ export function renderWriteSummary(input: WriteSummaryInput): string {
 
 function cell(text: string): string {
   return oneLine(text).replace(/\|/g, '\\|')
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
 }

@@ -27,6 +27,7 @@ import { patchRefusal } from '../../git/patch-policy.js'
 import { parseUnifiedDiff } from '../../review/diff.js'
 import { NO_VERIFY, verifyCheckout } from '../../write/verify.js'
 import { changeChecks, type Shard } from './shard-task.js'
+import { messageOf } from '../../outcome.js'
 
 /** The run's context: a shard's (the same agent, base, checks), for one task. */
 export type Explore = Shard
@@ -221,8 +222,4 @@ export async function compareCandidates(
   } catch (error) {
     return { session, failure: messageOf(error) }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

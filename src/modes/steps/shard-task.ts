@@ -24,6 +24,7 @@ import type { CheckoutBase, WorktreeJob } from '../../git/worktrees.js'
 import { containsSecret } from '../../github/redact.js'
 import type { Inputs } from '../../inputs.js'
 import { filesHoldingSecrets } from './branch-pr.js'
+import { messageOf } from '../../outcome.js'
 
 export interface Shard {
   inputs: Inputs
@@ -114,8 +115,4 @@ function finish(shard: Shard, run: TaskRun, patch: Buffer | undefined): Finished
       (result.error ? ` (${result.error})` : '')
   )
   return result.patch === null ? { result } : { result, patch }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

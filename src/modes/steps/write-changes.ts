@@ -25,6 +25,7 @@ import { prepareWriteBranch, publishWrite } from './write-publish.js'
 import { verifyChange } from './verify.js'
 import { finishWrite, reviewIfAsked, type WriteResult } from './write-report.js'
 import { agentSettings } from './agent-settings.js'
+import { messageOf } from '../../outcome.js'
 
 export type { WriteResult }
 
@@ -142,7 +143,7 @@ export async function writeChanges(
     }
     await publishWrite(inputs, gh, repo, { facts, session, prompt, redact })
   } catch (error) {
-    return finish(undefined, error instanceof Error ? error.message : String(error))
+    return finish(undefined, messageOf(error))
   }
 
   return reviewIfAsked(inputs, gh, repo, await finish(undefined), writer)
