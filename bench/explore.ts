@@ -5,7 +5,12 @@
 import os from 'node:os'
 import path from 'node:path'
 import { runAction } from '../__tests__/harness/action.js'
-import type { RecordedRequest, Reply } from '../__tests__/harness/anthropic-api.js'
+import {
+  firstMessageOf,
+  workingDirectoryOf,
+  type RecordedRequest,
+  type Reply
+} from '../__tests__/harness/anthropic-api.js'
 import { startArtifactService } from '../__tests__/harness/artifacts.js'
 import { makeTempDir } from '../__tests__/harness/claude.js'
 import { startFakeGitHub } from '../__tests__/harness/github/server.js'
@@ -22,16 +27,9 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-function cwdOf(req: RecordedRequest): string {
-  const system = req.body?.system as string | { text?: string }[] | undefined
-  const text =
-    typeof system === 'string' ? system : (system ?? []).map(b => b.text ?? '').join('\n')
-  return /[Ww]orking directory: (\S+)/.exec(text)?.[1] ?? ''
-}
-
 /** Each candidate: one turn that reads and rewrites calc.js, one that reports; the reviewer ranks. */
 function script(req: RecordedRequest, turn: number): Reply {
-  const prompt = JSON.stringify(req.body?.messages?.[0] ?? '')
+  const prompt = firstMessageOf(req)
   if (prompt.includes('engineers each tried the same task')) {
     return {
       structuredOutput: {
@@ -42,8 +40,11 @@ function script(req: RecordedRequest, turn: number): Reply {
       }
     }
   }
-  const n = Number(/This is attempt (\d+) of/.exec(prompt)?.[1] ?? 1)
-  const file = path.join(cwdOf(req), 'src/calc.js')
+  const attempt = /This is attempt (\d+) of/.exec(prompt)?.[1]
+  if (attempt === undefined)
+    throw new Error('a request that is neither a candidate nor the reviewer')
+  const n = Number(attempt)
+  const file = path.join(workingDirectoryOf(req), 'src/calc.js')
   if (turn === 0) {
     return {
       toolUses: [

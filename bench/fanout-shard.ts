@@ -19,7 +19,8 @@ import {
   startScriptedApi,
   type RecordedRequest,
   type Reply,
-  type ScriptedApi
+  type ScriptedApi,
+  workingDirectoryOf
 } from '../__tests__/harness/anthropic-api.js'
 import { startArtifactService, type ArtifactStandIn } from '../__tests__/harness/artifacts.js'
 import { makeTempDir } from '../__tests__/harness/claude.js'
@@ -114,16 +115,6 @@ export async function slowApi(
   }
 }
 
-/** The session's working directory, as the CLI's system prompt tells the model: its worktree. */
-function cwdOf(req: RecordedRequest): string {
-  const system = req.body?.system as string | { text?: string }[] | undefined
-  const text =
-    typeof system === 'string' ? system : (system ?? []).map(b => b.text ?? '').join('\n')
-  const found = /[Ww]orking directory: (\S+)/.exec(text)
-  if (!found) throw new Error('the request names no working directory')
-  return found[1]!
-}
-
 const taskFile = (n: number) => `src/module-${n}.js`
 const exportName = (task: string) => JSON.stringify(path.basename(task))
 
@@ -136,7 +127,7 @@ function writer(tasks: string[]): (req: RecordedRequest, turn: number) => Reply 
     const prompt = JSON.stringify(req.body?.messages?.[0] ?? '')
     const task = tasks.find(t => prompt.includes(`Migrate ${t} from CommonJS`))
     if (!task) return { text: 'no task found' }
-    const file = path.join(cwdOf(req), task)
+    const file = path.join(workingDirectoryOf(req), task)
     const steps: Reply[] = [
       {
         toolUses: [

@@ -10,7 +10,9 @@ import {
   startScriptedApi,
   type RecordedRequest,
   type Reply,
-  type ScriptedApi
+  type ScriptedApi,
+  workingDirectoryOf,
+  firstMessageOf
 } from '../harness/anthropic-api.js'
 import { startArtifactService, type ArtifactStandIn } from '../harness/artifacts.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
@@ -70,32 +72,18 @@ afterEach(async () => {
   }
 })
 
-function firstMessage(req: RecordedRequest): string {
-  return JSON.stringify(req.body?.messages?.[0] ?? '')
-}
-
-/** The session's working directory, as the CLI's system prompt tells the model. */
-function cwdOf(req: RecordedRequest): string {
-  const system = req.body?.system as string | { text?: string }[] | undefined
-  const text =
-    typeof system === 'string' ? system : (system ?? []).map(b => b.text ?? '').join('\n')
-  const found = /[Ww]orking directory: (\S+)/.exec(text)
-  if (!found) throw new Error('the request names no working directory')
-  return found[1]!
-}
-
 const attemptOf = (req: RecordedRequest): number | undefined => {
-  const found = /This is attempt (\d) of 3/.exec(firstMessage(req))
+  const found = /This is attempt (\d) of 3/.exec(firstMessageOf(req))
   return found ? Number(found[1]) : undefined
 }
 const isComparison = (req: RecordedRequest) =>
-  firstMessage(req).includes('engineers each tried the same task')
+  firstMessageOf(req).includes('engineers each tried the same task')
 const isPlanning = (req: RecordedRequest) =>
-  firstMessage(req).includes('You are planning, not editing')
+  firstMessageOf(req).includes('You are planning, not editing')
 
 /** A writer that rewrites src/calc.js in its own worktree, then reports its approach. */
 function candidate(req: RecordedRequest, turn: number, n: number, contents = ATTEMPTS): Reply {
-  const file = path.join(cwdOf(req), 'src/calc.js')
+  const file = path.join(workingDirectoryOf(req), 'src/calc.js')
   const attempt = contents[n - 1]!
   if (turn === 0) {
     return {
@@ -179,19 +167,19 @@ describe('explore mode through dist/index.js', () => {
 
     // Three writers, each in a worktree of its own, each given its own approach.
     const writers = api!.mainRequests().filter(req => attemptOf(req) !== undefined)
-    const dirs = new Set(writers.map(cwdOf))
+    const dirs = new Set(writers.map(workingDirectoryOf))
     expect(dirs.size).toBe(3)
     expect(dirs.has(repo.workspace)).toBe(false)
     for (const [i, attempt] of ATTEMPTS.entries()) {
       const own = writers.filter(req => attemptOf(req) === i + 1)
       expect(own.length).toBe(2)
-      expect(firstMessage(own[0]!)).toContain(`Take this approach: ${attempt.approach}`)
+      expect(firstMessageOf(own[0]!)).toContain(`Take this approach: ${attempt.approach}`)
     }
 
     // ONE comparing reviewer, read-only, that saw every diff and every check result.
     const comparisons = api!.mainRequests().filter(isComparison)
     expect(comparisons).toHaveLength(1)
-    const seen = firstMessage(comparisons[0]!)
+    const seen = firstMessageOf(comparisons[0]!)
     expect(seen).toContain('+exports.add = (a, b) => a * b')
     expect(seen).toContain('+  for (let i = 0; i < b; i++) sum++')
     expect(seen).toContain('+exports.add = (a, b) => a + b')
@@ -274,10 +262,10 @@ describe('explore mode through dist/index.js', () => {
     expectExit(run, 0)
     const planning = api!.mainRequests().filter(isPlanning)
     expect(planning).toHaveLength(1)
-    expect(firstMessage(planning[0]!)).toContain('Name 3 approaches')
+    expect(firstMessageOf(planning[0]!)).toContain('Name 3 approaches')
     for (const [i, approach] of planned.entries()) {
       const first = api!.mainRequests().find(req => attemptOf(req) === i + 1)!
-      expect(firstMessage(first)).toContain(`Take this approach: ${approach}`)
+      expect(firstMessageOf(first)).toContain(`Take this approach: ${approach}`)
     }
     expect(run.outputs.chosen).toBe('2')
     expect(git(repo.remote, ['show', `${run.outputs.branch}:src/calc.js`]) + '\n').toBe(
@@ -401,7 +389,7 @@ describe('explore mode against hostile candidates', () => {
       },
       script: (req, turn) => {
         if (isComparison(req)) return ranking(1, [1, 2])
-        const n = Number(/This is attempt (\d) of 2/.exec(firstMessage(req))?.[1] ?? 0)
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessageOf(req))?.[1] ?? 0)
         return n ? candidate(req, turn, n, ATTEMPTS.slice(1)) : { text: 'unexpected request' }
       }
     })
@@ -430,7 +418,7 @@ describe('explore mode against hostile candidates', () => {
       },
       script: (req, turn) => {
         if (isComparison(req)) return ranking(2, [2, 1])
-        const n = Number(/This is attempt (\d) of 2/.exec(firstMessage(req))?.[1] ?? 0)
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessageOf(req))?.[1] ?? 0)
         return n ? candidate(req, turn, n, ATTEMPTS.slice(1)) : { text: 'unexpected request' }
       }
     })
@@ -450,14 +438,14 @@ describe('explore mode against hostile candidates', () => {
       },
       script: (req, turn) => {
         if (isComparison(req)) return ranking(1, [1, 2])
-        const n = Number(/This is attempt (\d) of 2/.exec(firstMessage(req))?.[1] ?? 0)
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessageOf(req))?.[1] ?? 0)
         if (n === 1 && turn === 1) {
           return {
             toolUses: [
               {
                 name: 'Write',
                 input: {
-                  file_path: path.join(cwdOf(req), '.github/workflows/evil.yml'),
+                  file_path: path.join(workingDirectoryOf(req), '.github/workflows/evil.yml'),
                   content: 'on: push\n'
                 }
               }

@@ -22,7 +22,9 @@ import {
   startScriptedApi,
   type RecordedRequest,
   type Reply,
-  type ScriptedApi
+  type ScriptedApi,
+  workingDirectoryOf,
+  firstMessageOf
 } from '../harness/anthropic-api.js'
 import { startArtifactService, type ArtifactStandIn } from '../harness/artifacts.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
@@ -102,30 +104,16 @@ afterAll(async () => {
 
 // --- The scripted writer ----------------------------------------------------------------------
 
-function firstMessage(req: RecordedRequest): string {
-  return JSON.stringify(req.body?.messages?.[0] ?? '')
-}
-
-/** The session's working directory, as the CLI's system prompt tells the model: its worktree. */
-function cwdOf(req: RecordedRequest): string {
-  const system = req.body?.system as string | { text?: string }[] | undefined
-  const text =
-    typeof system === 'string' ? system : (system ?? []).map(b => b.text ?? '').join('\n')
-  const found = /[Ww]orking directory: (\S+)/.exec(text)
-  if (!found) throw new Error('the request names no working directory')
-  return found[1]!
-}
-
 /** The task a request's prompt names (the `{task}` of the template, replaced). */
 function taskOf(req: RecordedRequest): string | undefined {
-  const prompt = firstMessage(req)
+  const prompt = firstMessageOf(req)
   return MODS.find(task => prompt.includes(`Migrate ${task} from CommonJS to ESM`))
 }
 
 function writer(req: RecordedRequest, turn: number): Reply {
   const task = taskOf(req)
   if (!task) return { text: 'no task found' }
-  const cwd = cwdOf(req)
+  const cwd = workingDirectoryOf(req)
   if (turn === 0) {
     const job = /home-(shard-\d+)/.exec(cwd)?.[1] ?? cwd
     ranIn.set(task, [...(ranIn.get(task) ?? []), job])

@@ -10,7 +10,8 @@ import {
   type Expectation,
   type RecordedRequest,
   type Reply,
-  type ScriptedApi
+  type ScriptedApi,
+  workingDirectoryOf
 } from '../harness/anthropic-api.js'
 import { startArtifactService, type ArtifactStandIn, type ZipEntry } from '../harness/artifacts.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
@@ -47,16 +48,6 @@ function text(req: RecordedRequest): string {
   return JSON.stringify(req.body?.messages?.[0] ?? '')
 }
 
-/** The session's working directory, as the CLI's system prompt tells the model: its worktree. */
-function cwdOf(req: RecordedRequest): string {
-  const system = req.body?.system as string | { text?: string }[] | undefined
-  const text =
-    typeof system === 'string' ? system : (system ?? []).map(b => b.text ?? '').join('\n')
-  const found = /[Ww]orking directory: (\S+)/.exec(text)
-  if (!found) throw new Error('the request names no working directory')
-  return found[1]!
-}
-
 /** A task's session holds its own task and nothing of its siblings'. */
 function ownTaskOnly(task: string, tasks: string[], extra: string[] = []): Expectation {
   const siblings = tasks.filter(other => other !== task)
@@ -72,7 +63,7 @@ function ownTaskOnly(task: string, tasks: string[], extra: string[] = []): Expec
 
 /** Read the task's file, turn its export into ESM, then report `status`. */
 function migrate(req: RecordedRequest, turn: number, task: string, status: 'ok' | 'fail'): Reply {
-  const file = path.join(cwdOf(req), task)
+  const file = path.join(workingDirectoryOf(req), task)
   const name = JSON.stringify(path.basename(task))
   const steps: Reply[] = [
     { toolUses: [{ name: 'Read', input: { file_path: file } }], expect: ownTaskOnly(task, TASKS) },
@@ -276,7 +267,7 @@ describe('shard mode through dist/index.js', () => {
     const first = api!
       .mainRequests()
       .filter(req => !JSON.stringify(req.body.messages).includes('tool_result'))
-    const cwds = first.map(cwdOf)
+    const cwds = first.map(workingDirectoryOf)
     expect(new Set(cwds).size).toBe(4)
     for (const cwd of cwds) {
       expect(cwd).not.toBe(repo.workspace)
@@ -303,7 +294,7 @@ describe('shard mode through dist/index.js', () => {
     const token = 'ghs_shardE2eToken0123456789abcdefABCDEF'
     const tasks = ['add a CI workflow', 'write the notes']
     api = await startScriptedApi((req, turn) => {
-      const cwd = cwdOf(req)
+      const cwd = workingDirectoryOf(req)
       const ci = text(req).includes('Migrate add a CI workflow')
       const write = ci
         ? { file_path: path.join(cwd, '.github/workflows/ci.yml'), content: 'on: push\n' }

@@ -359,6 +359,18 @@ export function systemText(body: unknown): string {
   return contentText((body as { system?: unknown } | undefined)?.system)
 }
 
+/** The session's working directory, as the CLI's system prompt tells the model (a worktree). */
+export function workingDirectoryOf(req: RecordedRequest): string {
+  const found = /[Ww]orking directory: (\S+)/.exec(systemText(req.body))
+  if (!found) throw new Error('the request names no working directory')
+  return found[1]!
+}
+
+/** The first message of a request as JSON: the session's prompt, where scripts find their task. */
+export function firstMessageOf(req: RecordedRequest): string {
+  return JSON.stringify(req.body?.messages?.[0] ?? '')
+}
+
 /**
  * What a request shows the model from outside: the system prompt, then every non-assistant
  * message's text and tool results, unescaped. The assistant's own turns are left out: they are
