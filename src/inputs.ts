@@ -22,14 +22,7 @@ import {
 } from './inputs/fanout.js'
 import { readPrompt, resolveWorkingDirectory } from './inputs/files.js'
 import { parseTestsFirst } from './inputs/pair.js'
-import {
-  GITHUB_LABEL_CHARS,
-  GITHUB_TITLE_CHARS,
-  parseBranch,
-  parseCommitAuthor,
-  parseLabels,
-  parsePrTitle
-} from './inputs/publish.js'
+import { parseBranch, parseCommitAuthor, parseLabels, parsePrTitle } from './inputs/publish.js'
 import { checkReviewerArgs, parseFailOn } from './inputs/review.js'
 import {
   InputError,
@@ -42,7 +35,6 @@ import {
   parsePositiveNumber,
   parseSecret,
   parseToolRules,
-  quoteValue,
   refusingNul,
   splitList
 } from './inputs/values.js'
@@ -60,16 +52,18 @@ export const MODES = [
 ] as const
 export type Mode = (typeof MODES)[number]
 
-export { SEVERITIES, type Severity }
-
-export { REVIEW_EVENTS }
-
-export { DEFAULT_CLAUDE_VERSION, MAX_TIMEOUT_MINUTES, parseClaudeArgs }
-export { GITHUB_LABEL_CHARS, GITHUB_TITLE_CHARS }
-export { InputError, type InputReader, quoteValue, splitList }
+// What the tests of the inputs reach through the entry.
+export {
+  SEVERITIES,
+  DEFAULT_CLAUDE_VERSION,
+  parseClaudeArgs,
+  InputError,
+  type InputReader,
+  splitList
+}
 
 /** GitHub refuses a `strategy.matrix` with more than 256 jobs. */
-export const MAX_SHARDS_LIMIT = 256
+const MAX_SHARDS_LIMIT = 256
 
 export interface Inputs {
   mode: Mode

@@ -281,7 +281,7 @@ function inertProse(line: string, from: number, to: number, url = false): string
 
 /** Text for one cell of a markdown table: one line, and a `|` that does not end the cell. */
 export function tableCell(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')
+  return oneLine(text).replace(/\|/g, '\\|')
 }
 
 /** Text on one line: every run of white space (line breaks included) one space. */

@@ -7,6 +7,16 @@ describe('fitBody', () => {
     expect(fitBody('short')).toBe('short')
   })
 
+  it('keeps whole lines only, so a cut never opens a code span whose text was left raw', () => {
+    const span = '`' + ' @octocat ![x](https://evil.example/p.png)'.repeat(3000) + '`'
+    const body = `Intro line\n${span}\nafter\n<!-- tandem:summary -->`
+    const fitted = fitBody(body)
+    expect([...fitted].length).toBeLessThanOrEqual(MAX_BODY_CHARS)
+    expect(fitted).toBe(
+      'Intro line\n\n…*(truncated: GitHub allows 65,536 characters)*\n<!-- tandem:summary -->'
+    )
+  })
+
   it('never cuts inside an HTML comment', () => {
     const body = `${'y'.repeat(MAX_BODY_CHARS - 20)}<!-- a note -->${'z'.repeat(100)}\n<!-- tandem:summary -->`
     const fitted = fitBody(body)

@@ -1,4 +1,4 @@
-import { fenced, inertMarkdown, neutralizeMarkers, oneLine } from '../markdown.js'
+import { fenced, inertMarkdown, neutralizeMarkers, oneLine, tableCell } from '../markdown.js'
 import type { ReviewThread } from '../github/threads.js'
 import type { VerifyResult } from '../write/verify.js'
 import type { ThreadAnswer, ThreadStatus } from './answer.js'
@@ -138,8 +138,8 @@ export function renderAddressSummary(input: AddressSummaryInput): string {
     const answer = input.answers.get(item.thread.id)
     const status = answer ? STATUS_LABEL[answer.status] : '⚠️ no answer'
     lines.push(
-      `| \`${cell(threadLocation(item.thread))}\` ${cell(threadTitle(item.thread))} | ${status} | ` +
-        `${input.resolved.has(item.thread.id) ? 'yes' : 'no'} | ${cell(inertMarkdown(excerpt(answer?.reply ?? '—')))} |`
+      `| \`${tableCell(threadLocation(item.thread))}\` ${tableCell(threadTitle(item.thread))} | ${status} | ` +
+        `${input.resolved.has(item.thread.id) ? 'yes' : 'no'} | ${tableCell(inertMarkdown(excerpt(answer?.reply ?? '—')))} |`
     )
   }
   lines.push('')
@@ -183,8 +183,4 @@ export function renderAddressSummary(input: AddressSummaryInput): string {
 function excerpt(text: string): string {
   const flat = oneLine(text)
   return flat.length > 140 ? `${flat.slice(0, 139)}…` : flat
-}
-
-function cell(text: string): string {
-  return oneLine(text).replace(/\|/g, '\\|')
 }

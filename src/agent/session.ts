@@ -162,20 +162,22 @@ export async function runSession(request: SessionRequest): Promise<SessionReport
  * ~40 ms on one long line (a 200 KB StructuredOutput call) the result event behind it was lost;
  * a file takes every write at once, whatever the reader does. Measured: a 30 MB stdout arrives
  * whole through a file, and is cut at ~20 MB through a pipe even with a reader that does nothing.
- * The file is unredacted, so it lives in a directory of its own (0700) and is removed after.
+ * The file is unredacted, so it is made in a directory of its own (0700) and unlinked at once.
  */
 function openStdoutFile(): { writeFd: number; readFd: number; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tandem-stdout-'))
   const file = path.join(dir, 'stdout')
   const writeFd = openSync(file, 'wx', 0o600)
   const readFd = openSync(file, 'r')
+  // Unlinked at once: the two descriptors keep it, and no path is left for anyone to read
+  // later, even when this process is killed before it could clean up.
+  rmSync(dir, { recursive: true, force: true })
   return {
     writeFd,
     readFd,
     remove: () => {
       closeSync(writeFd)
       closeSync(readFd)
-      rmSync(dir, { recursive: true, force: true })
     }
   }
 }

@@ -1,4 +1,4 @@
-import { inertMarkdown, inlineCode } from '../markdown.js'
+import { inertMarkdown, inlineCode, oneLine } from '../markdown.js'
 import type { SessionReport } from './report.js'
 
 const CONCLUSION_ICON: Record<string, string> = {
@@ -48,7 +48,7 @@ export function renderSessionSummary(report: SessionReport, title: string): stri
   }
   if (report.errors.length > 0) {
     lines.push('', '**Errors**', '')
-    for (const error of report.errors) lines.push(`- ${inertMarkdown(oneLine(error))}`)
+    for (const error of report.errors) lines.push(`- ${inertMarkdown(cappedLine(error))}`)
   }
   if (report.invalidLines > 0) {
     lines.push(
@@ -71,7 +71,8 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
+/** One line, at most 500 characters: a summary cell. */
+function cappedLine(text: string): string {
+  const flat = oneLine(text)
   return flat.length > 500 ? `${flat.slice(0, 499)}…` : flat
 }

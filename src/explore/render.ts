@@ -1,5 +1,5 @@
 import { formatDuration } from '../agent/summary.js'
-import { inertMarkdown, inlineCode, tableCell } from '../markdown.js'
+import { inertMarkdown, inlineCode, tableCell, oneLine } from '../markdown.js'
 import type { Candidate, Choice, Ranking } from './choose.js'
 
 /** One candidate in the `candidates` output (CONTRACT.md: approach, verify, cost, rank, reason). */
@@ -79,7 +79,7 @@ export function renderExploreSection(input: ExploreSectionInput): string {
     // Overruled, the reviewer's words argue for its own pick, not for the one published.
     const label = input.choice.overruled ? "The reviewer's comparison" : `Why candidate ${chosen}`
     // One line: text shaped by a hostile diff must not render a table or a heading of its own.
-    const summary = inertMarkdown(input.ranking.summary).replace(/\s+/g, ' ').trim()
+    const summary = oneLine(inertMarkdown(input.ranking.summary))
     parts.push('', `**${label}:** ${summary}`)
   }
   if (input.choice.overruled) parts.push('', `> ${input.choice.overruled}`)

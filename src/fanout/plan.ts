@@ -1,4 +1,4 @@
-import { inlineCode, neutralizeMarkers } from '../markdown.js'
+import { inlineCode, neutralizeMarkers, tableCell } from '../markdown.js'
 import { readMatrix, type PlannedMatrix } from './results.js'
 
 export interface PlanOptions {
@@ -145,9 +145,5 @@ function count(n: number, noun: string): string {
 // renders, pings or reads as a Tandem marker, and with `|` escaped so they stay in their cell.
 function taskCell(task: string): string {
   const shown = task.length > CELL_CHARS ? `${task.slice(0, CELL_CHARS - 1)}…` : task
-  return cell(inlineCode(neutralizeMarkers(shown)))
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim()
+  return tableCell(inlineCode(neutralizeMarkers(shown)))
 }

@@ -1,4 +1,5 @@
 import { git } from './git.js'
+import { APPLY_PINS } from './patch-apply.js'
 import { parsePatch } from './patch-parse.js'
 import { patchRefusal, type PatchPolicy } from './patch-policy.js'
 
@@ -9,22 +10,11 @@ import { patchRefusal, type PatchPolicy } from './patch-policy.js'
  */
 export async function applyToCheckout(
   top: string,
-  patchFile: string,
   patch: Buffer,
   policy: PatchPolicy
 ): Promise<void> {
   const text = patch.toString('utf8')
   const refusal = patchRefusal(parsePatch(text), text, policy)
   if (refusal) throw new Error(`The chosen change is refused: ${refusal}`)
-  // A repository's apply.* settings must not change what the patch does.
-  await git(top, [
-    '-c',
-    'apply.whitespace=nowarn',
-    '-c',
-    'apply.ignoreWhitespace=no',
-    'apply',
-    '--index',
-    '--binary',
-    patchFile
-  ])
+  await git(top, [...APPLY_PINS, 'apply', '--index', '--binary', '-'], { input: patch })
 }

@@ -40,6 +40,9 @@ export function fitBody(body: string): string {
   const kept = keptTrailer(trailer).join('\n')
   const room = MAX_BODY_CHARS - [...TRUNCATED].length - [...kept].length
   let head = [...content].slice(0, Math.max(0, room)).join('')
+  // Whole lines only: a cut inside a code span would drop its closing backtick, and what the
+  // span held (model text left raw as code: mentions, images) would render as markdown.
+  if (head.length < content.length) head = head.slice(0, Math.max(0, head.lastIndexOf('\n')))
   // A cut inside an HTML comment would hide everything after it, the markers included.
   const open = head.lastIndexOf('<!--')
   if (open > head.lastIndexOf('-->')) head = head.slice(0, open)

@@ -87,6 +87,8 @@ export async function postReview(
         body,
         comments: inline.map(item => item.comment)
       })
+    const lookUp = async (): Promise<Review | undefined> =>
+      (await listReviews(gh, repo, prNumber)).find(r => hasTrailerMarker(r.body, runMarker))
     const landed = (found: Review): PostedReview => ({
       id: found.id,
       url: found.htmlUrl,
@@ -101,9 +103,7 @@ export async function postReview(
       } catch (error) {
         if (error instanceof ReviewRejectedError) throw error
         // 5xx, a network error, a rate limit: it may have landed. Look before trying again.
-        const found = (await listReviews(gh, repo, prNumber)).find(r =>
-          hasTrailerMarker(r.body, runMarker)
-        )
+        const found = await lookUp()
         if (found) return landed(found)
         const status = httpStatus(error)
         if (tries >= 2 || status === 401 || status === 404 || isReadOnly(error)) throw error
@@ -118,6 +118,9 @@ export async function postReview(
           `Posting the review failed (${(error as Error).message}); trying once more in ${formatWait(wait)}`
         )
         await new Promise(resolve => setTimeout(resolve, wait))
+        // A POST that timed out may land late, or show in the list only after a moment.
+        const late = await lookUp()
+        if (late) return landed(late)
       }
     }
   }

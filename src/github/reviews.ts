@@ -1,6 +1,7 @@
 import { fitBody } from './body.js'
 import { describeError, errorBody, httpStatus, type GitHub, type Repo } from './client.js'
 import { isBot } from './event.js'
+import type { ReviewComment } from '../review/anchor.js'
 
 export interface PostedReviewComment {
   id: number
@@ -101,24 +102,13 @@ export async function dismissReview(
   })
 }
 
-export type Side = 'LEFT' | 'RIGHT'
-
-export interface ReviewCommentInput {
-  path: string
-  line: number
-  side: Side
-  start_line?: number
-  start_side?: Side
-  body: string
-}
-
 export interface CreateReviewOptions {
   /** The head SHA that was reviewed: comments are placed on that revision's diff. */
   commitId: string
   /** Without an event the review stays pending: visible to its author only, until submitted. */
   event?: 'COMMENT' | 'REQUEST_CHANGES' | 'APPROVE'
   body?: string
-  comments?: ReviewCommentInput[]
+  comments?: ReviewComment[]
 }
 
 /** GitHub refused the review as a whole (422): one bad comment is enough. */
@@ -179,8 +169,8 @@ export async function deleteReview(
 }
 
 // Only the fields GitHub knows: callers may hand richer objects.
-function commentPayload(c: ReviewCommentInput): ReviewCommentInput {
-  const out: ReviewCommentInput = {
+function commentPayload(c: ReviewComment): ReviewComment {
+  const out: ReviewComment = {
     path: c.path,
     line: c.line,
     side: c.side,

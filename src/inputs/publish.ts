@@ -14,8 +14,8 @@ export function parseBranch(read: InputReader, name: 'branch' | 'base'): string 
 }
 
 /** GitHub refuses a longer title or label name with a 422 (after the branch is pushed). */
-export const GITHUB_TITLE_CHARS = 256
-export const GITHUB_LABEL_CHARS = 50
+const GITHUB_TITLE_CHARS = 256
+const GITHUB_LABEL_CHARS = 50
 
 export function parsePrTitle(read: InputReader): string | undefined {
   const raw = optionalString(read, 'pr-title')

@@ -22,11 +22,11 @@ import {
   type PairRound,
   type PairStop
 } from '../pair/rounds.js'
-import { testDenyRules } from '../pair/tests-first.js'
 import { requireToken, skipped, type ModeOutcome } from './outcome.js'
 import { addressPullRequest } from './steps/address-pr.js'
 import { openPullRequest } from './steps/pair-start.js'
 import { reviewPullRequest } from './steps/review-pr.js'
+import { withTestsDenied } from './steps/tests-first.js'
 
 /**
  * `pair`: write (or start from `pr-number`) → review → address → review … until the reviewer
@@ -58,12 +58,7 @@ export async function pairMode(inputs: Inputs): Promise<ModeOutcome> {
 
   // After tests-first the tests are not the writer's to change, in any round.
   const addressAgent = (writer: Agent): Agent =>
-    inputs.testsFirst
-      ? {
-          ...writer,
-          disallowedTools: [...writer.disallowedTools, ...testDenyRules(inputs.testPaths)]
-        }
-      : writer
+    inputs.testsFirst ? withTestsDenied(writer, inputs.testPaths) : writer
 
   const start = await openPullRequest(inputs, gh, repo, agent, within)
   if ('stopped' in start) return start.stopped

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { canComment, rangeInOneHunk } from './commentable.js'
 import type { ParsedDiff } from './diff.js'
-import { fenced, inertMarkdown, neutralizeMarkers } from '../markdown.js'
+import { fenced, inertMarkdown, neutralizeMarkers, oneLine } from '../markdown.js'
 import { findingMarker, fingerprint, severityRank, type Finding, type Side } from './findings.js'
 
 /** One inline comment as `pulls.createReview` takes it. */
@@ -150,7 +150,7 @@ function toComment(finding: Finding, fp: string): ReviewComment {
 export function renderFindingComment(finding: Finding, fp: string): string {
   const marker = findingMarker(fp)
   // The model's words are posted inert: no mention pings, no image loads, no HTML or marker.
-  const head = `**${severityLabel(finding.severity)}** · ${inertMarkdown(oneLineTitle(finding.title))}`
+  const head = `**${severityLabel(finding.severity)}** · ${inertMarkdown(oneLine(finding.title))}`
   let suggestion = ''
   if (finding.suggestion !== undefined) {
     // GitHub applies suggestions to the new file only; on a deleted line it is plain code.
@@ -172,18 +172,13 @@ export function renderFindingComment(finding: Finding, fp: string): string {
     : `${head}\n\n${inertMarkdown(`${full.slice(0, 1000)}… (too long for GitHub; see the summary)`)}\n\n${marker}`
 }
 
-/** A title stays on the comment's first line, where parseFindingComment reads it back. */
-function oneLineTitle(title: string): string {
-  return title.replace(/\s+/g, ' ').trim()
-}
-
 function normalize(finding: Finding): Finding {
   const cleaned = finding.path.trim().replace(/^\.\//, '')
   // GitHub refuses a range whose start equals its end: that is a one-line comment.
-  const oneLine = finding.start_line !== undefined && finding.start_line === finding.line
-  if (cleaned === finding.path && !oneLine) return finding
+  const singleLine = finding.start_line !== undefined && finding.start_line === finding.line
+  if (cleaned === finding.path && !singleLine) return finding
   const copy: Finding = { ...finding, path: cleaned }
-  if (oneLine) delete copy.start_line
+  if (singleLine) delete copy.start_line
   return copy
 }
 

@@ -8,7 +8,7 @@ import {
   type Finding,
   type Verdict
 } from './findings.js'
-import { fenced, inertMarkdown, inlineCode, neutralizeMarkers } from '../markdown.js'
+import { fenced, inertMarkdown, inlineCode, neutralizeMarkers, tableCell } from '../markdown.js'
 import { MAX_BODY_CHARS } from '../github/body.js'
 
 export interface SummaryInput {
@@ -221,15 +221,11 @@ export function renderFindingsTable(input: {
         ? `${finding.path}:${finding.start_line}-${finding.line}`
         : `${finding.path}:${finding.line}`
       lines.push(
-        `| ${severityLabel(finding.severity)} | ${cell(inlineCode(where))} | ${cell(inertMarkdown(finding.title))} | ${cell(input.placement.get(finding) ?? '')} |`
+        `| ${severityLabel(finding.severity)} | ${tableCell(inlineCode(where))} | ${tableCell(inertMarkdown(finding.title))} | ${tableCell(input.placement.get(finding) ?? '')} |`
       )
     }
   }
   return lines.join('\n') + '\n'
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim()
 }
 
 function indent(text: string): string {

@@ -1,4 +1,11 @@
-import { fenced, inertMarkdown, inlineCode, neutralizeMarkers, oneLine } from '../markdown.js'
+import {
+  fenced,
+  inertMarkdown,
+  inlineCode,
+  neutralizeMarkers,
+  oneLine,
+  tableCell
+} from '../markdown.js'
 import type { WriterReport } from './report.js'
 import type { VerifyResult } from './verify.js'
 
@@ -79,7 +86,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   parts.push(`### Changes (${files.length} file${files.length === 1 ? '' : 's'})`)
   const rows = ['| File | Why |', '|---|---|']
   for (const file of files.slice(0, MAX_FILE_ROWS)) {
-    rows.push(`| ${cell(inlineCode(file))} | ${cell(why.get(file) ?? '') || '—'} |`)
+    rows.push(`| ${tableCell(inlineCode(file))} | ${tableCell(why.get(file) ?? '') || '—'} |`)
   }
   if (files.length > MAX_FILE_ROWS) rows.push(`| … and ${files.length - MAX_FILE_ROWS} more | |`)
   parts.push(rows.join('\n'))
@@ -170,7 +177,3 @@ export function renderWriteSummary(input: WriteSummaryInput): string {
 }
 
 /** A fenced block that no backtick run inside `text` can close early. */
-
-function cell(text: string): string {
-  return oneLine(text).replace(/\|/g, '\\|')
-}

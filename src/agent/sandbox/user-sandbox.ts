@@ -38,7 +38,7 @@ import {
 } from './trees.js'
 import { agentEnvironment, concealableDirs, octal, resolveExecutable } from './environment.js'
 import { canAccess, type GrantRecord, registry } from './ancestors.js'
-import { deleteUser, makeHome, runAsUser } from './users.js'
+import { deleteUser, makeHome, removeSpoolJobs, runAsUser } from './users.js'
 import {
   describeProcesses,
   freezeAndKill,
@@ -510,27 +510,7 @@ export class UserSandbox implements Sandbox {
         '-delete'
       ])
     }
-    if (spools.length > 0) {
-      await this.ops.run(find, [
-        '-P',
-        ...spools,
-        '-mindepth',
-        '1',
-        '-maxdepth',
-        '1',
-        '(',
-        '-uid',
-        uid,
-        '-o',
-        '-name',
-        this.user.name,
-        ')',
-        '!',
-        '-type',
-        'd',
-        '-delete'
-      ])
-    }
+    await removeSpoolJobs(this.ops, this.user, spools)
   }
 
   dispose(): Promise<void> {

@@ -179,28 +179,38 @@ async function removeLeftoversOf(
   if (inTemp.length > 0) {
     await ops.run(find, ['-P', ...inTemp, '-xdev', '-uid', uid, '-delete'], 120_000)
   }
-  const inSpool = spools.filter(dir => isDirectory(dir))
-  if (inSpool.length > 0) {
-    await ops.run(find, [
-      '-P',
-      ...inSpool,
-      '-mindepth',
-      '1',
-      '-maxdepth',
-      '1',
-      '(',
-      '-uid',
-      uid,
-      '-o',
-      '-name',
-      user.name,
-      ')',
-      '!',
-      '-type',
-      'd',
-      '-delete'
-    ])
-  }
+  await removeSpoolJobs(
+    ops,
+    user,
+    spools.filter(dir => isDirectory(dir))
+  )
+}
+
+/**
+ * Deletes `user`'s cron and at jobs in `spools`: what it owns, or a file named after it (a
+ * crontab). Direct entries only, never a directory: only those run.
+ */
+export async function removeSpoolJobs(ops: Ops, user: AgentUser, spools: string[]): Promise<void> {
+  if (spools.length === 0) return
+  await ops.run(requireTool('find'), [
+    '-P',
+    ...spools,
+    '-mindepth',
+    '1',
+    '-maxdepth',
+    '1',
+    '(',
+    '-uid',
+    String(user.uid),
+    '-o',
+    '-name',
+    user.name,
+    ')',
+    '!',
+    '-type',
+    'd',
+    '-delete'
+  ])
 }
 
 async function readIds(name: string): Promise<{ uid: number; gid: number }> {

@@ -79,9 +79,7 @@ export async function publishChosen(
   // What the candidate's check saw in its worktree is what the checkout now holds.
   facts.verify = chosen.verify
   try {
-    const file = path.join(explore.agent.transcriptDir, `chosen-${chosen.number}.patch`)
-    await writeFile(file, chosen.patchBytes!)
-    await applyToCheckout(explore.checkout.top, file, chosen.patchBytes!, {
+    await applyToCheckout(explore.checkout.top, chosen.patchBytes!, {
       allowWorkflowChanges: inputs.allowWorkflowChanges,
       secrets: explore.secrets
     })

@@ -63,7 +63,7 @@ export function testsFirstHooks(
   }
 
   const hooks: WriteHooks = {
-    async beforeWriter(writer) {
+    async beforeWriter() {
       top = await repoTop(inputs.workingDirectory)
       const red = await redStep(top)
       record.red = red
@@ -84,7 +84,7 @@ export function testsFirstHooks(
       const green = agentFor(record.costUsd)
       return {
         task: buildGreenTask(task, red.tests, inputs.verifyCommand),
-        writer: { ...green, disallowedTools: [...writer.disallowedTools, ...testDenyRules(globs)] }
+        writer: withTestsDenied(green, globs)
       }
     },
 
@@ -195,4 +195,9 @@ async function changedSince(
     ...extra
   ])
   return pathsChangedBetween(top, base, await treeWithPaths(top, [...candidates], base))
+}
+
+/** The writer after tests-first, in every session: the test files are not its to change. */
+export function withTestsDenied(agent: Agent, globs: readonly string[]): Agent {
+  return { ...agent, disallowedTools: [...agent.disallowedTools, ...testDenyRules(globs)] }
 }

@@ -36,7 +36,7 @@ export interface WriteHooks {
    * `prompt` (which still names the branch, the commit and the PR) and `agent`, or why the
    * write stops here, with nothing pushed.
    */
-  beforeWriter(writer: Agent): Promise<{ task: string; writer: Agent } | { failure: string }>
+  beforeWriter(): Promise<{ task: string; writer: Agent } | { failure: string }>
   /**
    * After the writer's session succeeded, before its change is checked or pushed: the session
    * to go on with (`resume` continues the writer's with a new prompt), or why the write stops.
@@ -77,7 +77,7 @@ export async function writeChanges(
 
   let writer = agent ?? (await prepareAgent(agentSettings(inputs)))
   let task = prompt
-  const before = await hooks?.beforeWriter(writer)
+  const before = await hooks?.beforeWriter()
   if (before && 'failure' in before) {
     const failure = `${before.failure}; nothing was committed or pushed`
     const outcome = { outputs: { ...writeOutputs(facts), conclusion: 'failure' }, failure }
@@ -118,7 +118,8 @@ export async function writeChanges(
   }
 
   try {
-    if ((await statusEntries(cwd)).length === 0) {
+    let entries = await statusEntries(cwd)
+    if (entries.length === 0) {
       core.info('The writer changed nothing: no commit, no pull request.')
       facts.stopped = 'no changes'
       return await finish('no-changes')
@@ -127,10 +128,9 @@ export async function writeChanges(
     // while it runs, and whatever it leaves behind goes through the same checks below.
     if (inputs.verifyCommand) {
       facts.verify = await verifyChange(inputs.verifyCommand, writer, redact)
+      // Read again after the check: what is committed is exactly what these checks saw.
+      entries = await statusEntries(cwd)
     }
-
-    // Read after the check: what is committed is exactly what these checks saw.
-    const entries = await statusEntries(cwd)
     facts.changedFiles = entryPaths(entries).sort()
     core.info(`Changed: ${facts.changedFiles.join(', ')}`)
     // git reports paths from the repository root, which working-directory may be below.
