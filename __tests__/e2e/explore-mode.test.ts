@@ -16,8 +16,9 @@ import {
 } from '../harness/anthropic-api.js'
 import { startArtifactService, type ArtifactStandIn } from '../harness/artifacts.js'
 import { makeTempDir, type TempDir } from '../harness/claude.js'
-import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
+import { isWrite, startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
 import { createTestRepo, git, type TestRepo } from '../harness/repo.js'
+import { errorsOf } from './faults-fixture.js'
 
 const TOKEN = 'ghs_exploreE2eToken0123456789abcdefABCD'
 const OWNER = 'acme'
@@ -291,7 +292,7 @@ describe('explore mode through dist/index.js', () => {
     })
     expectExit(again, 0)
     expect(again.outputs).toMatchObject({ chosen: '2', 'pr-operation': 'none', 'pr-number': '1' })
-    expect(gh.requests.filter(r => r.method !== 'GET' && r.path !== '/graphql')).toEqual([])
+    expect(gh.requests.filter(isWrite)).toEqual([])
     expect(pulls()).toHaveLength(1)
   })
 
@@ -345,6 +346,12 @@ describe('explore mode through dist/index.js', () => {
     writeFileSync(path.join(repo.workspace, 'leak.txt'), `token ${TOKEN}\n`)
     const run = await explore({ script: () => ({ text: 'unexpected request' }) })
     expectExit(run, 1)
+    // No session ran, so there is no session conclusion to report.
+    expect(run.outputs.conclusion).toBeUndefined()
+    expect(errorsOf(run)).toEqual([
+      'The checkout has 1 changed or untracked file(s) before explore ran (leak.txt): explore ' +
+        'publishes only a candidate that started from HEAD; commit them in an earlier step or remove them'
+    ])
     expect(api!.requests.filter(r => !r.isSideRequest)).toHaveLength(0)
     expect(gh.requests.filter(r => r.method !== 'GET')).toEqual([])
     expect(git(repo.remote, ['for-each-ref', '--format=%(refname)', 'refs/heads/tandem/'])).toBe('')
@@ -429,7 +436,7 @@ describe('explore mode against hostile candidates', () => {
   })
 
   it('never chooses a change that could not be published, and never keeps its patch', async () => {
-    // Candidate 1 also plants a symlink out of the repository; the reviewer prefers it.
+    // Candidate 1 also writes a workflow file; the reviewer prefers it.
     const run = await explore({
       inputs: {
         candidates: '2',
@@ -470,5 +477,52 @@ describe('explore mode against hostile candidates', () => {
     expect(pulls()[0]!.body).toContain(
       'The reviewer chose candidate 1, but the change touches workflow files'
     )
+  })
+
+  it('never chooses a change that leaves a symlink out of the repository, nor keeps its patch', async () => {
+    // Its tools have no Bash: the check, run in its worktree, makes the link for it.
+    repo.commit(
+      {
+        'check.js':
+          "const fs = require('fs')\n" +
+          "if (fs.readFileSync('src/calc.js', 'utf8').includes('candidate-1'))\n" +
+          "  fs.symlinkSync('/etc/passwd', 'passwd-link')\n" +
+          "if (require('./src/calc.js').add(2, 3) !== 5) process.exit(1)\n"
+      },
+      'a check that links out'
+    )
+    const attempts = [
+      { approach: 'Fix the operator', content: 'exports.add = (a, b) => a + b // candidate-1\n' },
+      ATTEMPTS[1]!
+    ]
+    const run = await explore({
+      inputs: {
+        candidates: '2',
+        concurrency: '2',
+        approaches: attempts.map(a => a.approach).join('\n')
+      },
+      script: (req, turn) => {
+        if (isComparison(req)) return ranking(1, [1, 2])
+        const n = Number(/This is attempt (\d) of 2/.exec(firstMessageOf(req))?.[1] ?? 0)
+        return n ? candidate(req, turn, n, attempts) : { text: 'unexpected request' }
+      }
+    })
+    expectExit(run, 0)
+    expect(run.outputs.chosen).toBe('2')
+    const entries = JSON.parse(run.outputs.candidates!)
+    expect(entries.map((e: Record<string, unknown>) => e.verify)).toEqual(['passed', 'passed'])
+    expect(entries[0].error).toContain(
+      'a symlink out of the repository (passwd-link → /etc/passwd)'
+    )
+    expect(entries[1].error).toBeNull()
+    expect(git(repo.remote, ['show', `${run.outputs.branch}:src/calc.js`]) + '\n').toBe(
+      ATTEMPTS[1]!.content
+    )
+    expect(git(repo.remote, ['ls-tree', '--name-only', run.outputs.branch!])).not.toContain(
+      'passwd-link'
+    )
+    const [kept] = artifacts.stored(JOB.runId).filter(a => a.finalized)
+    expect(kept!.files.map(f => f.path).sort()).toEqual(['candidate-2.patch', 'candidates.json'])
+    expect(pulls()[0]!.body).toContain('The reviewer chose candidate 1, but ')
   })
 })

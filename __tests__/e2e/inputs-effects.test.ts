@@ -89,19 +89,26 @@ describe('session inputs (run mode)', () => {
 
   it('claude-args: words split like a shell splits them, quotes kept, nothing expanded', async () => {
     const result = await run([{ text: 'ok' }], {
-      'claude-args': `--append-system-prompt "Sign as Tandem Tester; keep $HOME and \`id\`" --max-turns=7`
+      'claude-args': `--append-system-prompt "Sign as Tandem Tester; keep $HOME and \`id\`"`
     })
     expectOk(result)
     const [request] = api!.mainRequests()
     // One word with its spaces, `;`, `$HOME` and backticks as written: no shell ever saw it.
-    expect(systemPrompt(request!).endsWith('\n\nSign as Tandem Tester; keep $HOME and `id`')).toBe(
-      true
-    )
+    expect(systemPrompt(request!)).toMatch(/\n\nSign as Tandem Tester; keep \$HOME and `id`$/)
     // Without the flag, nothing of it is there (and a Bash the writer lacks is still offered).
     const plain = await run([{ text: 'ok' }], {})
     expectOk(plain)
     expect(systemPrompt(api!.mainRequests()[0]!)).not.toContain('Tandem Tester')
     expect(offeredTools(api!.mainRequests()[0]!)).toContain('Bash')
+  })
+
+  it('claude-args: a CLI flag given there takes effect (--max-turns=2 stops a model that never ends)', async () => {
+    const result = await run(() => ({ toolUses: [{ name: 'Glob', input: { pattern: '*' } }] }), {
+      'allowed-tools': 'Glob',
+      'claude-args': '--max-turns=2'
+    })
+    expect([result.exitCode, result.outputs.conclusion]).toEqual([1, 'max-turns'])
+    expect(api!.mainRequests()).toHaveLength(2)
   })
 
   it('disallowed-tools: a denied tool is not offered; a denied path is refused, the rest written', async () => {

@@ -2,6 +2,7 @@
 // writes tests that really fail on the base (verify-command runs them), the writer makes them
 // pass without touching them, then the review loop.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { runAction, type ActionRun } from '../harness/action.js'
 import {
@@ -210,7 +211,7 @@ describe('pair with tests-first through dist/index.js', () => {
     const run = await pair(
       script({ tests: [testWriterTry(GREEN_ON_BASE), testWriterTry(GREEN_ON_BASE)], writer: [] })
     )
-    expect(run.exitCode).not.toBe(0)
+    expect([run.exitCode, run.outputs.conclusion]).toEqual([1, 'failure'])
     expect(run.log).toContain("The test writer's tests pass on the unchanged code")
     expect(sessionsOf(isWriter)).toHaveLength(0)
     expect(git(repo.remote, ['branch', '--list', BRANCH])).toBe('')
@@ -242,7 +243,7 @@ describe('pair with tests-first through dist/index.js', () => {
         'allowed-tools': 'Read,Edit,Write,Glob,Grep,Bash'
       }
     )
-    expect(run.exitCode).not.toBe(0)
+    expect(run.exitCode).toBe(1)
     // The Write on the test file was refused by the CLI: its tool result says so.
     const writer = sessionsOf(isWriter)
     expect(JSON.stringify(messagesOf(writer[1]!).at(-1))).toContain(
@@ -257,7 +258,6 @@ describe('pair with tests-first through dist/index.js', () => {
     // Nothing pushed, and the test is as the test writer left it.
     expect(git(repo.remote, ['branch', '--list', BRANCH])).toBe('')
     expect(gh.pullRequest(OWNER, REPO, 1)).toBeUndefined()
-    const { readFileSync } = await import('node:fs')
     expect(readFileSync(file(TEST_FILE), 'utf8')).toBe(RED_TEST)
     expect(run.summary).toContain('the writer changed the tests')
   })

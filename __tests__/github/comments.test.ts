@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import type { GitHub } from '../../src/github/client.js'
+import { describe, expect, it } from '@jest/globals'
 import {
   findStickyComment,
   listIssueComments,
@@ -8,37 +7,20 @@ import {
 } from '../../src/github/comments.js'
 import { withTrailerMarker } from '../../src/github/body.js'
 import { SUMMARY_MARKER, summaryMarker, trailerMarkers } from '../../src/review/findings.js'
-import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
 import { timestamp } from '../harness/github/state.js'
-import { MIXED_DIFF, OWNER, REPO, calls, client, expectClean, repo } from './setup.js'
+import { OWNER, REPO, calls, client, repo, useFakeGitHub } from './setup.js'
 
-let fake: FakeGitHub
-let gh: GitHub
-
-beforeAll(async () => {
-  fake = await startFakeGitHub({
-    token: 'bot-token',
-    tokens: { 'alice-token': 'alice', 'evil-token': 'evil-app[bot]' }
-  })
-  fake.seedRepo({ owner: OWNER, repo: REPO })
-  gh = client(fake, 'bot-token')
-})
-afterAll(() => fake.close())
-beforeEach(() => fake.clearLog())
-afterEach(() => expectClean(fake))
-
-function seedPull(options: { diff?: string; [key: string]: unknown } = {}): number {
-  return fake.seedPullRequest({ owner: OWNER, repo: REPO, diff: MIXED_DIFF, ...options }).number
-}
+const env = useFakeGitHub()
+const { seedPull } = env
 
 /** Writes comments straight into the fake's memory: a hundred POSTs would test nothing more. */
 function seedIssueComments(number: number, count: number, user = 'octocat'): void {
   for (let i = 0; i < count; i++) {
-    const id = fake.state.nextId()
+    const id = env.fake.state.nextId()
     const now = timestamp()
-    fake.state.issueComments.set(id, {
+    env.fake.state.issueComments.set(id, {
       id,
-      nodeId: fake.state.nodeId('IC', id),
+      nodeId: env.fake.state.nodeId('IC', id),
       repo: `${OWNER}/${REPO}`,
       number,
       user,
@@ -53,14 +35,14 @@ describe('listing comments and reviews', () => {
   it('reads every issue comment past 100', async () => {
     const number = seedPull()
     seedIssueComments(number, 130)
-    const listed = await listIssueComments(gh, repo, number)
+    const listed = await listIssueComments(env.gh, repo, number)
     expect(listed).toHaveLength(130)
     expect(listed[129]).toMatchObject({
       body: 'comment 130',
       author: 'octocat',
       authorIsBot: false
     })
-    expect(calls(fake, 'issues/list-comments')).toBe(2)
+    expect(calls(env.fake, 'issues/list-comments')).toBe(2)
   })
 })
 
@@ -73,43 +55,66 @@ describe('upsertStickyComment', () => {
   it('creates, then updates, then leaves alone', async () => {
     const number = seedPull()
     seedIssueComments(number, 3)
-    const first = await upsertStickyComment(gh, repo, number, MARKER, `round 1\n${MARKER}`, mine)
+    const first = await upsertStickyComment(
+      env.gh,
+      repo,
+      number,
+      MARKER,
+      `round 1\n${MARKER}`,
+      mine
+    )
     expect(first.operation).toBe('created')
-    const second = await upsertStickyComment(gh, repo, number, MARKER, `round 2\n${MARKER}`, mine)
+    const second = await upsertStickyComment(
+      env.gh,
+      repo,
+      number,
+      MARKER,
+      `round 2\n${MARKER}`,
+      mine
+    )
     expect(second).toMatchObject({ id: first.id, operation: 'updated' })
-    fake.clearLog()
-    const third = await upsertStickyComment(gh, repo, number, MARKER, `round 2\n${MARKER}`, mine)
+    env.fake.clearLog()
+    const third = await upsertStickyComment(
+      env.gh,
+      repo,
+      number,
+      MARKER,
+      `round 2\n${MARKER}`,
+      mine
+    )
     expect(third).toMatchObject({ id: first.id, operation: 'unchanged' })
-    expect(calls(fake, 'issues/update-comment') + calls(fake, 'issues/create-comment')).toBe(0)
+    expect(
+      calls(env.fake, 'issues/update-comment') + calls(env.fake, 'issues/create-comment')
+    ).toBe(0)
 
-    const ours = fake.issueComments(OWNER, REPO, number).filter(c => c.body.includes(MARKER))
+    const ours = env.fake.issueComments(OWNER, REPO, number).filter(c => c.body.includes(MARKER))
     expect(ours.map(c => c.body)).toEqual([`round 2\n${MARKER}`])
   })
 
   it('does not post a second summary when a 502 answered a comment that landed', async () => {
     const number = seedPull()
-    fake.failNext('issues/create-comment', { status: 502, landed: true })
-    const result = await upsertStickyComment(gh, repo, number, MARKER, `once\n${MARKER}`, mine)
+    env.fake.failNext('issues/create-comment', { status: 502, landed: true })
+    const result = await upsertStickyComment(env.gh, repo, number, MARKER, `once\n${MARKER}`, mine)
     expect(result.operation).toBe('created')
-    expect(calls(fake, 'issues/create-comment')).toBe(1)
-    expect(fake.issueComments(OWNER, REPO, number).map(c => c.id)).toEqual([result.id])
+    expect(calls(env.fake, 'issues/create-comment')).toBe(1)
+    expect(env.fake.issueComments(OWNER, REPO, number).map(c => c.id)).toEqual([result.id])
   })
 
   it('tries once more when a 502 answered a comment that did not land', async () => {
     const number = seedPull()
-    fake.failNext('issues/create-comment', { status: 502 })
-    const result = await upsertStickyComment(gh, repo, number, MARKER, `once\n${MARKER}`, mine)
+    env.fake.failNext('issues/create-comment', { status: 502 })
+    const result = await upsertStickyComment(env.gh, repo, number, MARKER, `once\n${MARKER}`, mine)
     expect(result.operation).toBe('created')
-    expect(calls(fake, 'issues/create-comment')).toBe(2)
-    expect(fake.issueComments(OWNER, REPO, number).map(c => c.id)).toEqual([result.id])
+    expect(calls(env.fake, 'issues/create-comment')).toBe(2)
+    expect(env.fake.issueComments(OWNER, REPO, number).map(c => c.id)).toEqual([result.id])
   })
 
   it('puts the marker in the trailer when the body lacks it there, so the next run finds it', async () => {
     const number = seedPull()
-    const first = await upsertStickyComment(gh, repo, number, MARKER, 'no marker here', mine)
-    const again = await upsertStickyComment(gh, repo, number, MARKER, 'no marker here', mine)
+    const first = await upsertStickyComment(env.gh, repo, number, MARKER, 'no marker here', mine)
+    const again = await upsertStickyComment(env.gh, repo, number, MARKER, 'no marker here', mine)
     expect(again).toMatchObject({ id: first.id, operation: 'unchanged' })
-    expect(fake.issueComments(OWNER, REPO, number)[0]?.body).toBe(`no marker here\n${MARKER}\n`)
+    expect(env.fake.issueComments(OWNER, REPO, number)[0]?.body).toBe(`no marker here\n${MARKER}\n`)
     // A marker on the first line is not the trailer: it gets one at the end as well.
     expect(withTrailerMarker(`${MARKER}\n## Summary\n`, MARKER)).toBe(
       `${MARKER}\n## Summary\n${MARKER}\n`
@@ -121,7 +126,7 @@ describe('upsertStickyComment', () => {
 
   it('never takes over a person’s comment that carries the marker', async () => {
     const number = seedPull()
-    const alice = client(fake, 'alice-token')
+    const alice = client(env.fake, 'alice-token')
     for (const body of [`quoting ${MARKER}`, `my own summary\n${MARKER}`]) {
       await alice.rest.issues.createComment({
         owner: OWNER,
@@ -130,57 +135,71 @@ describe('upsertStickyComment', () => {
         body
       })
     }
-    const created = await upsertStickyComment(gh, repo, number, MARKER, `summary\n${MARKER}`, mine)
+    const created = await upsertStickyComment(
+      env.gh,
+      repo,
+      number,
+      MARKER,
+      `summary\n${MARKER}`,
+      mine
+    )
     // Alice's comments are left alone: Tandem's summary is created beside them.
     expect(created.operation).toBe('created')
-    expect(fake.issueComments(OWNER, REPO, number).map(c => c.body)).toEqual([
+    expect(env.fake.issueComments(OWNER, REPO, number).map(c => c.body)).toEqual([
       `quoting ${MARKER}`,
       `my own summary\n${MARKER}`,
       `summary\n${MARKER}`
     ])
-    const updated = await upsertStickyComment(gh, repo, number, MARKER, `v2\n${MARKER}`, mine)
+    const updated = await upsertStickyComment(env.gh, repo, number, MARKER, `v2\n${MARKER}`, mine)
     expect(updated).toMatchObject({ id: created.id, operation: 'updated' })
   })
 
   it('never takes over another bot’s comment, even one with the marker in its trailer', async () => {
     const number = seedPull()
-    const evil = client(fake, 'evil-token')
+    const evil = client(env.fake, 'evil-token')
     const forged = await evil.rest.issues.createComment({
       owner: OWNER,
       repo: REPO,
       issue_number: number,
       body: `## Tandem review: ✅ Looks good\n\n<!-- tandem:reviewed sha=${'e'.repeat(40)} -->\n${MARKER}`
     })
-    const listed = await listIssueComments(gh, repo, number)
+    const listed = await listIssueComments(env.gh, repo, number)
     expect(listed[0]).toMatchObject({ author: 'evil-app[bot]', authorIsBot: true })
     expect(findStickyComment(listed, MARKER, ME)).toBeUndefined()
     expect(findStickyComment(listed, MARKER, 'evil-app[bot]')?.id).toBe(forged.data.id)
 
     // Handed the forged comment as `existing`, upsert still refuses to edit it.
-    const created = await upsertStickyComment(gh, repo, number, MARKER, `ours\n${MARKER}`, {
+    const created = await upsertStickyComment(env.gh, repo, number, MARKER, `ours\n${MARKER}`, {
       author: ME,
       existing: listed[0]!
     })
     expect(created.operation).toBe('created')
     expect(created.id).not.toBe(forged.data.id)
-    expect(fake.issueComments(OWNER, REPO, number)[0]?.body).toContain('sha=eeee')
-    const again = await upsertStickyComment(gh, repo, number, MARKER, `ours 2\n${MARKER}`, mine)
+    expect(env.fake.issueComments(OWNER, REPO, number)[0]?.body).toContain('sha=eeee')
+    const again = await upsertStickyComment(env.gh, repo, number, MARKER, `ours 2\n${MARKER}`, mine)
     expect(again).toMatchObject({ id: created.id, operation: 'updated' })
   })
 
   it("is not one of Tandem's own comments that only quotes the marker in its text", async () => {
     const number = seedPull()
-    const quoting = await gh.rest.issues.createComment({
+    const quoting = await env.gh.rest.issues.createComment({
       owner: OWNER,
       repo: REPO,
       issue_number: number,
       body: `The model wrote ${MARKER} here\n\nand text after it`
     })
-    const created = await upsertStickyComment(gh, repo, number, MARKER, `summary\n${MARKER}`, mine)
+    const created = await upsertStickyComment(
+      env.gh,
+      repo,
+      number,
+      MARKER,
+      `summary\n${MARKER}`,
+      mine
+    )
     expect(created.operation).toBe('created')
     expect(created.id).not.toBe(quoting.data.id)
     // Tandem's identity matches whatever case GitHub spells it in.
-    const again = await upsertStickyComment(gh, repo, number, MARKER, `v2\n${MARKER}`, {
+    const again = await upsertStickyComment(env.gh, repo, number, MARKER, `v2\n${MARKER}`, {
       author: 'GitHub-Actions[bot]'
     })
     expect(again).toMatchObject({ id: created.id, operation: 'updated' })
@@ -216,12 +235,12 @@ describe('sticky comments per job', () => {
   it('keeps one summary per job: two workflows never edit each other’s', async () => {
     const number = seedPull()
     const mine = { author: ME, legacy: [SUMMARY_MARKER] }
-    const a = await upsertStickyComment(gh, repo, number, jobA, `A 1\n${jobA}`, mine)
-    const b = await upsertStickyComment(gh, repo, number, jobB, `B 1\n${jobB}`, mine)
+    const a = await upsertStickyComment(env.gh, repo, number, jobA, `A 1\n${jobA}`, mine)
+    const b = await upsertStickyComment(env.gh, repo, number, jobB, `B 1\n${jobB}`, mine)
     expect([a.operation, b.operation]).toEqual(['created', 'created'])
-    const a2 = await upsertStickyComment(gh, repo, number, jobA, `A 2\n${jobA}`, mine)
+    const a2 = await upsertStickyComment(env.gh, repo, number, jobA, `A 2\n${jobA}`, mine)
     expect(a2).toMatchObject({ id: a.id, operation: 'updated' })
-    expect(fake.issueComments(OWNER, REPO, number).map(c => c.body)).toEqual([
+    expect(env.fake.issueComments(OWNER, REPO, number).map(c => c.body)).toEqual([
       `A 2\n${jobA}`,
       `B 1\n${jobB}`
     ])
@@ -229,22 +248,22 @@ describe('sticky comments per job', () => {
 
   it('takes over a summary from before markers named their job, once', async () => {
     const number = seedPull()
-    const old = await gh.rest.issues.createComment({
+    const old = await env.gh.rest.issues.createComment({
       owner: OWNER,
       repo: REPO,
       issue_number: number,
       body: `old summary\n${SUMMARY_MARKER}\n<!-- tandem:reviewed sha=${'a'.repeat(40)} -->`
     })
-    const listed = await listIssueComments(gh, repo, number)
+    const listed = await listIssueComments(env.gh, repo, number)
     expect(findStickyComment(listed, jobA, ME)).toBeUndefined()
     expect(findStickyComment(listed, jobA, ME, [SUMMARY_MARKER])?.id).toBe(old.data.id)
     const mine = { author: ME, legacy: [SUMMARY_MARKER] }
-    const a = await upsertStickyComment(gh, repo, number, jobA, `A\n${jobA}`, mine)
+    const a = await upsertStickyComment(env.gh, repo, number, jobA, `A\n${jobA}`, mine)
     expect(a).toMatchObject({ id: old.data.id, operation: 'updated' })
     // Now job A's: another job makes its own rather than taking A's.
-    const b = await upsertStickyComment(gh, repo, number, jobB, `B\n${jobB}`, mine)
+    const b = await upsertStickyComment(env.gh, repo, number, jobB, `B\n${jobB}`, mine)
     expect(b.operation).toBe('created')
-    expect(fake.issueComments(OWNER, REPO, number).map(c => trailerMarkers(c.body))).toEqual([
+    expect(env.fake.issueComments(OWNER, REPO, number).map(c => trailerMarkers(c.body))).toEqual([
       [jobA],
       [jobB]
     ])

@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import type { GitHub } from '../../src/github/client.js'
+import { describe, expect, it } from '@jest/globals'
 import {
   filesToUnifiedDiff,
   getPullRequest,
@@ -7,28 +6,22 @@ import {
   listPullRequestFiles
 } from '../../src/github/pulls.js'
 import { getCollaboratorPermission, requireWritePermission } from '../../src/github/permissions.js'
+import { startFakeGitHub } from '../harness/github/server.js'
 import { parseUnifiedDiff, type ParsedDiff } from '../../src/review/diff.js'
-import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
-import { MIXED_DIFF, OWNER, REPO, addedFile, calls, client, expectClean, repo } from './setup.js'
+import {
+  MIXED_DIFF,
+  OWNER,
+  REPO,
+  addedFile,
+  calls,
+  client,
+  expectClean,
+  repo,
+  useFakeGitHub
+} from './setup.js'
 
-let fake: FakeGitHub
-let gh: GitHub
-
-beforeAll(async () => {
-  fake = await startFakeGitHub({
-    token: 'bot-token',
-    tokens: { 'alice-token': 'alice', 'evil-token': 'evil-app[bot]' }
-  })
-  fake.seedRepo({ owner: OWNER, repo: REPO })
-  gh = client(fake, 'bot-token')
-})
-afterAll(() => fake.close())
-beforeEach(() => fake.clearLog())
-afterEach(() => expectClean(fake))
-
-function seedPull(options: { diff?: string; [key: string]: unknown } = {}): number {
-  return fake.seedPullRequest({ owner: OWNER, repo: REPO, diff: MIXED_DIFF, ...options }).number
-}
+const env = useFakeGitHub()
+const { seedPull } = env
 
 function summary(diff: ParsedDiff) {
   return diff.files.map(f => ({
@@ -51,7 +44,7 @@ describe('getPullRequest', () => {
       headSha: 'a'.repeat(40),
       baseSha: 'b'.repeat(40)
     })
-    const pr = await getPullRequest(gh, repo, number)
+    const pr = await getPullRequest(env.gh, repo, number)
     expect(pr).toMatchObject({
       number,
       title: 'Add things',
@@ -73,7 +66,7 @@ describe('getPullRequest', () => {
 
   it('knows a pull request from a fork', async () => {
     const number = seedPull({ headRepoFullName: 'mallory/app', draft: true })
-    const pr = await getPullRequest(gh, repo, number)
+    const pr = await getPullRequest(env.gh, repo, number)
     expect(pr.isFork).toBe(true)
     expect(pr.draft).toBe(true)
     expect(pr.headRepoFullName).toBe('mallory/app')
@@ -83,7 +76,7 @@ describe('getPullRequest', () => {
 describe('getPullRequestDiff', () => {
   it('returns the diff media type as text', async () => {
     const number = seedPull()
-    expect(await getPullRequestDiff(gh, repo, number)).toBe(MIXED_DIFF)
+    expect(await getPullRequestDiff(env.gh, repo, number)).toBe(MIXED_DIFF)
   })
 
   it('returns undefined when GitHub refuses a diff that is too large (406), without retrying', async () => {
@@ -104,15 +97,15 @@ describe('listPullRequestFiles and filesToUnifiedDiff', () => {
   it('reads every page past 100 files', async () => {
     const diff = Array.from({ length: 250 }, (_, i) => addedFile(`src/f${i}.ts`, 2)).join('')
     const number = seedPull({ diff })
-    const files = await listPullRequestFiles(gh, repo, number)
+    const files = await listPullRequestFiles(env.gh, repo, number)
     expect(files).toHaveLength(250)
     expect(files[249]).toMatchObject({ filename: 'src/f249.ts', status: 'added', hasPatch: true })
-    expect(calls(fake, 'pulls/list-files')).toBe(3)
+    expect(calls(env.fake, 'pulls/list-files')).toBe(3)
   })
 
   it('flags files without a patch and rebuilds a diff the parser reads like the original', async () => {
     const number = seedPull({ noPatch: ['README.md'] })
-    const files = await listPullRequestFiles(gh, repo, number)
+    const files = await listPullRequestFiles(env.gh, repo, number)
     const byName = new Map(files.map(f => [f.filename, f]))
     expect(byName.get('logo.png')).toMatchObject({ hasPatch: false })
     expect(byName.get('logo.png')?.patch).toBeUndefined()
@@ -150,30 +143,30 @@ describe('listPullRequestFiles and filesToUnifiedDiff', () => {
 
 describe('permissions', () => {
   it('reads the role, maintain and triage included', async () => {
-    fake.setPermission('mia', 'maintain')
-    fake.setPermission('tom', 'triage')
-    fake.setPermission('wes', 'write')
-    expect(await getCollaboratorPermission(gh, repo, OWNER)).toBe('admin')
-    expect(await getCollaboratorPermission(gh, repo, 'mia')).toBe('maintain')
-    expect(await getCollaboratorPermission(gh, repo, 'tom')).toBe('triage')
-    expect(await getCollaboratorPermission(gh, repo, 'wes')).toBe('write')
-    expect(await getCollaboratorPermission(gh, repo, 'stranger')).toBe('read')
+    env.fake.setPermission('mia', 'maintain')
+    env.fake.setPermission('tom', 'triage')
+    env.fake.setPermission('wes', 'write')
+    expect(await getCollaboratorPermission(env.gh, repo, OWNER)).toBe('admin')
+    expect(await getCollaboratorPermission(env.gh, repo, 'mia')).toBe('maintain')
+    expect(await getCollaboratorPermission(env.gh, repo, 'tom')).toBe('triage')
+    expect(await getCollaboratorPermission(env.gh, repo, 'wes')).toBe('write')
+    expect(await getCollaboratorPermission(env.gh, repo, 'stranger')).toBe('read')
   })
 
   it('answers none for a 404', async () => {
-    expect(await getCollaboratorPermission(gh, { owner: 'nobody', repo: 'nothing' }, 'mia')).toBe(
-      'none'
-    )
+    expect(
+      await getCollaboratorPermission(env.gh, { owner: 'nobody', repo: 'nothing' }, 'mia')
+    ).toBe('none')
   })
 
   it('requires write, maintain or admin', async () => {
-    fake.setPermission('mia', 'maintain')
-    fake.setPermission('tom', 'triage')
-    fake.setPermission('wes', 'write')
-    expect(await requireWritePermission(gh, repo, OWNER)).toBe(true)
-    expect(await requireWritePermission(gh, repo, 'mia')).toBe(true)
-    expect(await requireWritePermission(gh, repo, 'wes')).toBe(true)
-    expect(await requireWritePermission(gh, repo, 'tom')).toBe(false)
-    expect(await requireWritePermission(gh, repo, 'stranger')).toBe(false)
+    env.fake.setPermission('mia', 'maintain')
+    env.fake.setPermission('tom', 'triage')
+    env.fake.setPermission('wes', 'write')
+    expect(await requireWritePermission(env.gh, repo, OWNER)).toBe(true)
+    expect(await requireWritePermission(env.gh, repo, 'mia')).toBe(true)
+    expect(await requireWritePermission(env.gh, repo, 'wes')).toBe(true)
+    expect(await requireWritePermission(env.gh, repo, 'tom')).toBe(false)
+    expect(await requireWritePermission(env.gh, repo, 'stranger')).toBe(false)
   })
 })

@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import type { GitHub } from '../../src/github/client.js'
+import { describe, expect, it } from '@jest/globals'
 import { MAX_BODY_CHARS } from '../../src/github/body.js'
 import { getPullRequest } from '../../src/github/pulls.js'
 import {
@@ -8,33 +7,16 @@ import {
   listReviewComments,
   listReviews
 } from '../../src/github/reviews.js'
-import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
-import { MIXED_DIFF, OWNER, REPO, addedFile, calls, client, expectClean, repo } from './setup.js'
+import { OWNER, REPO, addedFile, calls, repo, useFakeGitHub } from './setup.js'
 
-let fake: FakeGitHub
-let gh: GitHub
-
-beforeAll(async () => {
-  fake = await startFakeGitHub({
-    token: 'bot-token',
-    tokens: { 'alice-token': 'alice', 'evil-token': 'evil-app[bot]' }
-  })
-  fake.seedRepo({ owner: OWNER, repo: REPO })
-  gh = client(fake, 'bot-token')
-})
-afterAll(() => fake.close())
-beforeEach(() => fake.clearLog())
-afterEach(() => expectClean(fake))
-
-function seedPull(options: { diff?: string; [key: string]: unknown } = {}): number {
-  return fake.seedPullRequest({ owner: OWNER, repo: REPO, diff: MIXED_DIFF, ...options }).number
-}
+const env = useFakeGitHub()
+const { seedPull } = env
 
 describe('createReview', () => {
   it('posts one review with its inline comments', async () => {
     const number = seedPull()
-    const pr = await getPullRequest(gh, repo, number)
-    const posted = await createReview(gh, repo, number, {
+    const pr = await getPullRequest(env.gh, repo, number)
+    const posted = await createReview(env.gh, repo, number, {
       commitId: pr.headSha,
       event: 'COMMENT',
       body: 'Looks fine',
@@ -46,13 +28,13 @@ describe('createReview', () => {
     })
     expect(posted.state).toBe('COMMENTED')
     expect(posted.htmlUrl).toContain(`/pull/${number}#pullrequestreview-${posted.id}`)
-    const comments = fake.reviewComments(OWNER, REPO, number)
+    const comments = env.fake.reviewComments(OWNER, REPO, number)
     expect(comments.map(c => [c.body, c.side, c.line, c.startLine])).toEqual([
       ['one', 'RIGHT', 3, undefined],
       ['two', 'LEFT', 2, undefined],
       ['range', 'RIGHT', 23, 21]
     ])
-    const reviews = await listReviews(gh, repo, number)
+    const reviews = await listReviews(env.gh, repo, number)
     expect(reviews).toEqual([
       expect.objectContaining({ id: posted.id, body: 'Looks fine', state: 'COMMENTED' })
     ])
@@ -60,8 +42,8 @@ describe('createReview', () => {
 
   it('leaves the review pending without an event', async () => {
     const number = seedPull()
-    const pr = await getPullRequest(gh, repo, number)
-    const posted = await createReview(gh, repo, number, {
+    const pr = await getPullRequest(env.gh, repo, number)
+    const posted = await createReview(env.gh, repo, number, {
       commitId: pr.headSha,
       comments: [{ path: 'README.md', line: 1, side: 'RIGHT', body: 'probe' }]
     })
@@ -70,8 +52,8 @@ describe('createReview', () => {
 
   it('turns a 422 into a ReviewRejectedError with GitHub’s reasons, and nothing lands', async () => {
     const number = seedPull()
-    const pr = await getPullRequest(gh, repo, number)
-    const attempt = createReview(gh, repo, number, {
+    const pr = await getPullRequest(env.gh, repo, number)
+    const attempt = createReview(env.gh, repo, number, {
       commitId: pr.headSha,
       event: 'COMMENT',
       body: 'x',
@@ -85,21 +67,21 @@ describe('createReview', () => {
     expect(error.status).toBe(422)
     expect(error.errors).toContain('Line could not be resolved')
     expect(error.message).toContain('Line could not be resolved')
-    expect(fake.reviews(OWNER, REPO, number)).toEqual([])
+    expect(env.fake.reviews(OWNER, REPO, number)).toEqual([])
   })
 
   it('does not retry a 502: the review may have landed, and the caller can see it did', async () => {
     const number = seedPull()
-    const pr = await getPullRequest(gh, repo, number)
-    fake.failNext('pulls/create-review', { status: 502, landed: true })
-    const attempt = createReview(gh, repo, number, {
+    const pr = await getPullRequest(env.gh, repo, number)
+    env.fake.failNext('pulls/create-review', { status: 502, landed: true })
+    const attempt = createReview(env.gh, repo, number, {
       commitId: pr.headSha,
       event: 'COMMENT',
       body: 'run marker <!-- tandem:run id=1 -->'
     })
     await expect(attempt).rejects.toMatchObject({ status: 502 })
-    expect(calls(fake, 'pulls/create-review')).toBe(1)
-    const landed = (await listReviews(gh, repo, number)).filter(r =>
+    expect(calls(env.fake, 'pulls/create-review')).toBe(1)
+    const landed = (await listReviews(env.gh, repo, number)).filter(r =>
       r.body.includes('tandem:run id=1')
     )
     expect(landed).toHaveLength(1)
@@ -107,21 +89,21 @@ describe('createReview', () => {
 
   it('does not retry a secondary rate limit on the review POST', async () => {
     const number = seedPull()
-    const pr = await getPullRequest(gh, repo, number)
-    fake.failNext('pulls/create-review', { status: 403, retryAfter: 1 })
+    const pr = await getPullRequest(env.gh, repo, number)
+    env.fake.failNext('pulls/create-review', { status: 403, retryAfter: 1 })
     await expect(
-      createReview(gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', body: 'x' })
+      createReview(env.gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', body: 'x' })
     ).rejects.toMatchObject({ status: 403 })
-    expect(calls(fake, 'pulls/create-review')).toBe(1)
-    expect(fake.reviews(OWNER, REPO, number)).toEqual([])
+    expect(calls(env.fake, 'pulls/create-review')).toBe(1)
+    expect(env.fake.reviews(OWNER, REPO, number)).toEqual([])
   })
 
   it('cuts a body over 65,536 characters and keeps its markers', async () => {
     const number = seedPull()
-    const pr = await getPullRequest(gh, repo, number)
+    const pr = await getPullRequest(env.gh, repo, number)
     const body = `${'x'.repeat(70_000)}\n<!-- tandem:finding fp=abcdef0123456789 -->`
-    await createReview(gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', body })
-    const [review] = fake.reviews(OWNER, REPO, number)
+    await createReview(env.gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', body })
+    const [review] = env.fake.reviews(OWNER, REPO, number)
     expect([...review!.body].length).toBeLessThanOrEqual(MAX_BODY_CHARS)
     expect(review!.body).toContain('<!-- tandem:finding fp=abcdef0123456789 -->')
   })
@@ -130,16 +112,16 @@ describe('createReview', () => {
 describe('listing comments and reviews', () => {
   it('reads every review comment past 100', async () => {
     const number = seedPull({ diff: addedFile('big.ts', 200) })
-    const pr = await getPullRequest(gh, repo, number)
+    const pr = await getPullRequest(env.gh, repo, number)
     const comments = Array.from({ length: 150 }, (_, i) => ({
       path: 'big.ts',
       line: i + 1,
       side: 'RIGHT' as const,
       body: `c${i + 1}`
     }))
-    await createReview(gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', comments })
-    fake.clearLog()
-    const listed = await listReviewComments(gh, repo, number)
+    await createReview(env.gh, repo, number, { commitId: pr.headSha, event: 'COMMENT', comments })
+    env.fake.clearLog()
+    const listed = await listReviewComments(env.gh, repo, number)
     expect(listed).toHaveLength(150)
     expect(listed[149]).toMatchObject({
       body: 'c150',
@@ -150,6 +132,6 @@ describe('listing comments and reviews', () => {
       authorIsBot: true,
       commitId: pr.headSha
     })
-    expect(calls(fake, 'pulls/list-review-comments')).toBe(2)
+    expect(calls(env.fake, 'pulls/list-review-comments')).toBe(2)
   })
 })

@@ -1,7 +1,7 @@
 // Shared by the src/github tests: a fake GitHub, a client pointed at it, and diffs to seed.
-import { expect } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals'
 import { createGitHub, type GitHub, type Repo } from '../../src/github/client.js'
-import type { FakeGitHub } from '../harness/github/server.js'
+import { startFakeGitHub, type FakeGitHub } from '../harness/github/server.js'
 
 export const OWNER = 'octo'
 export const REPO = 'app'
@@ -96,3 +96,42 @@ new file mode 100644
 index 0000000..9999999
 Binary files /dev/null and b/logo.png differ
 `
+
+/**
+ * A fake GitHub for one test file: started before its tests, its log cleared before each and checked
+ * clean after each, closed at the end. `fake` and `gh` are readable once the file's tests run.
+ */
+export function useFakeGitHub(): {
+  readonly fake: FakeGitHub
+  readonly gh: GitHub
+  seedPull(options?: { diff?: string; [key: string]: unknown }): number
+} {
+  let fake: FakeGitHub | undefined
+  let gh: GitHub | undefined
+  const started = (): FakeGitHub => {
+    if (!fake) throw new Error('the fake GitHub starts in beforeAll')
+    return fake
+  }
+  beforeAll(async () => {
+    fake = await startFakeGitHub({
+      token: 'bot-token',
+      tokens: { 'alice-token': 'alice', 'evil-token': 'evil-app[bot]' }
+    })
+    fake.seedRepo({ owner: OWNER, repo: REPO })
+    gh = client(fake, 'bot-token')
+  })
+  afterAll(() => fake?.close())
+  beforeEach(() => started().clearLog())
+  afterEach(() => expectClean(started()))
+  return {
+    get fake() {
+      return started()
+    },
+    get gh() {
+      if (!gh) throw new Error('the client is made in beforeAll')
+      return gh
+    },
+    seedPull: (options = {}) =>
+      started().seedPullRequest({ owner: OWNER, repo: REPO, diff: MIXED_DIFF, ...options }).number
+  }
+}

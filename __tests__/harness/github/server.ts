@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { ApiError } from './errors.js'
-import type { GraphQLFormattedError } from 'graphql'
+import { parse, type GraphQLFormattedError } from 'graphql'
 import { prepare } from './graphql.js'
 import type { RenderContext } from './render.js'
 import { routes, type RouteResult } from './routes.js'
@@ -57,6 +57,24 @@ export interface RecordedRequest {
     variables?: unknown
     /** Fields (or arguments) of GitHub's schema the request asked for that this fake lacks. */
     unimplemented?: string[]
+  }
+}
+
+/**
+ * Whether a recorded request could have changed anything: any method but GET, except a GraphQL
+ * query. A GraphQL document holding a mutation (or one that does not parse) counts as a write.
+ */
+export function isWrite(request: RecordedRequest): boolean {
+  if (request.method === 'GET') return false
+  if (!request.path.endsWith('/graphql')) return true
+  const body = request.body as { query?: unknown } | undefined
+  if (typeof body?.query !== 'string') return true
+  try {
+    return parse(body.query).definitions.some(
+      d => d.kind === 'OperationDefinition' && d.operation !== 'query'
+    )
+  } catch {
+    return true
   }
 }
 
