@@ -59,9 +59,10 @@ describe('GitHub faults in review mode', () => {
     const { run } = await fx.review()
     expect(run.exitCode).toBe(0)
     oneReviewWithEverything()
-    // The second POST only after the lookup found the first had not landed.
+    // The second POST only after two lookups (at once, and after the wait) found none.
     expect(reviewCalls()).toEqual([
       'pulls/create-review',
+      'pulls/list-reviews',
       'pulls/list-reviews',
       'pulls/create-review'
     ])
@@ -84,6 +85,7 @@ describe('GitHub faults in review mode', () => {
     oneReviewWithEverything()
     expect(reviewCalls()).toEqual([
       'pulls/create-review',
+      'pulls/list-reviews',
       'pulls/list-reviews',
       'pulls/create-review'
     ])

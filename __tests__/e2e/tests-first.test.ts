@@ -243,7 +243,7 @@ describe('pair with tests-first through dist/index.js', () => {
         'allowed-tools': 'Read,Edit,Write,Glob,Grep,Bash'
       }
     )
-    expect(run.exitCode).toBe(1)
+    expect([run.exitCode, run.outputs.conclusion]).toEqual([1, 'failure'])
     // The Write on the test file was refused by the CLI: its tool result says so.
     const writer = sessionsOf(isWriter)
     expect(JSON.stringify(messagesOf(writer[1]!).at(-1))).toContain(

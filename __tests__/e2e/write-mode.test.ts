@@ -324,6 +324,7 @@ describe('write mode through dist/index.js', () => {
       '::error::The writer changed workflow files (.github/workflows/ci.yml), which allow-workflow-changes does not allow'
     )
     expect(run.outputs['pr-operation']).toBe('none')
+    expect(run.outputs.conclusion).toBe('failure')
     expect(git(repo.remote, ['for-each-ref', '--format=%(refname)', 'refs/heads'])).toBe(
       'refs/heads/main'
     )

@@ -110,7 +110,7 @@ export async function writeChanges(
       runAgent(writer, { ...writerTask, prompt, resumeSessionId: session.sessionId })
     )
     session = after.session
-    if (after.failure) return finish(undefined, `${after.failure}; nothing was committed or pushed`)
+    if (after.failure) return finish('failure', `${after.failure}; nothing was committed or pushed`)
   }
   facts.report = parseWriterReport(session.structuredOutput)
   if (!facts.report) {
@@ -139,11 +139,11 @@ export async function writeChanges(
       secretRefusal(filesHoldingSecrets(topLevel, facts.changedFiles, secrets))
     if (refusal) {
       facts.stopped = refusal.stopped
-      return await finish(undefined, refusal.failure)
+      return await finish('failure', refusal.failure)
     }
     await publishWrite(inputs, gh, repo, { facts, session, prompt, redact })
   } catch (error) {
-    return finish(undefined, messageOf(error))
+    return finish('failure', messageOf(error))
   }
 
   return reviewIfAsked(inputs, gh, repo, await finish(undefined), writer)
